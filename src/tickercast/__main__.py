@@ -1,0 +1,5 @@
+"""``python -m tickercast`` runs the CLI."""
+
+from tickercast.cli import main
+
+main()

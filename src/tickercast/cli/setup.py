@@ -1,0 +1,50 @@
+"""``tickercast init``: create or migrate the schema and load the bundled history."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from tickercast.cli.common import console, new_progress, print_json
+from tickercast.config import get_settings
+from tickercast.data.ingestion import ingest_table
+from tickercast.data.providers import BundledProvider, bundled_tickers
+from tickercast.storage.migrate import upgrade
+
+__all__ = ["register"]
+
+log = logging.getLogger(__name__)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+
+
+def init(
+    sample: Annotated[
+        bool, typer.Option("--sample/--no-sample", help="Load the bundled real price history.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Create or upgrade the database schema (safe to run again) and load bundled data."""
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    log.info("schema is at head on %s", settings.resolved_database_url)
+    summary: dict[str, dict[str, int]] = {}
+    if sample:
+        provider = BundledProvider()
+        with new_progress(disable=as_json) as progress:
+            task = progress.add_task("loading bundled history", total=len(bundled_tickers()))
+            for ticker in bundled_tickers():
+                report = ingest_table(provider.fetch(ticker), ticker=ticker, settings=settings)
+                summary[ticker] = {"inserted": report.inserted, "unchanged": report.unchanged}
+                progress.advance(task)
+    if as_json:
+        print_json({"database": settings.resolved_database_url, "tickers": summary})
+        return
+    for ticker, counts in summary.items():
+        console.print(f"{ticker}: {counts['inserted']} inserted, {counts['unchanged']} unchanged")
+    console.print(f"database ready: {settings.resolved_database_url}")

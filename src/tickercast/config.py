@@ -1,0 +1,59 @@
+"""Settings read from the environment (prefix ``TICKERCAST_``), once, through get_settings().
+
+Nothing here runs at import time: the environment is read when get_settings() is first
+called, so tests and tools can set variables before that.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; defaults run a laptop demo on SQLite under ./var."""
+
+    model_config = SettingsConfigDict(env_prefix="TICKERCAST_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("var"), description="Where the database, MLflow store and models live."
+    )
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite:///<data_dir>/tickercast.db."
+    )
+    mlflow_tracking_uri: str | None = Field(
+        None, description="MLflow tracking store; default sqlite:///<data_dir>/mlflow.db."
+    )
+    default_ticker: str = Field("AMZN", description="Ticker behind POST /predict_next_price.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: str = "info"
+    http_timeout_s: float = Field(10.0, description="Timeout of one HTTP provider request.")
+    http_retries: int = Field(3, description="Retries of an HTTP provider request after the first.")
+    model_poll_interval_s: float = Field(
+        30.0, description="How often the service checks the registry for a new champion."
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'tickercast.db'}"
+
+    @property
+    def resolved_mlflow_tracking_uri(self) -> str:
+        return self.mlflow_tracking_uri or f"sqlite:///{self.data_dir.resolve() / 'mlflow.db'}"
+
+    @property
+    def mlflow_artifact_dir(self) -> Path:
+        return self.data_dir.resolve() / "mlartifacts"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; call ``get_settings.cache_clear()`` after changing the env."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Price data: providers (bundled, csv, http), row validation and ingestion into storage."""

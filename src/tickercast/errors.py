@@ -1,0 +1,97 @@
+"""One exception tree for the whole package.
+
+    TickercastError                 base; its message is meant for the user
+    ├── ConfigError                 a setting or option is wrong
+    ├── DataError                   a source could not be read (file, URL, bad format)
+    │   └── ProviderError           an HTTP provider answered with an error or garbage
+    ├── ValidationError             rows failed validation; ``problems`` lists each one
+    ├── NotFoundError               something asked for does not exist
+    │   ├── TickerNotFound
+    │   └── ModelNotFound
+    ├── ModelError                  a model cannot be fitted, loaded or used
+    └── RequestTooLarge             a request exceeds a documented limit
+
+Domain code raises these, never HTTPException: the API maps them to status codes in one
+place (serving.app), the CLI prints the message and exits 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "ModelError",
+    "ModelNotFound",
+    "NotFoundError",
+    "ProviderError",
+    "RequestTooLarge",
+    "RowProblem",
+    "TickerNotFound",
+    "TickercastError",
+    "ValidationError",
+]
+
+
+class TickercastError(Exception):
+    """Base of every error tickercast raises on purpose."""
+
+
+class ConfigError(TickercastError):
+    pass
+
+
+class DataError(TickercastError):
+    pass
+
+
+class ProviderError(DataError):
+    pass
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad cell: where it is (line as a human counts it, header = line 1), and why."""
+
+    line: int
+    column: str
+    value: str
+    reason: str
+    label: str = "line"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.label} {self.line}, column {self.column!r}: value {self.value!r} {self.reason}"
+        )
+
+
+class ValidationError(TickercastError):
+    def __init__(self, message: str, problems: Sequence[RowProblem] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+
+class NotFoundError(TickercastError):
+    pass
+
+
+class TickerNotFound(NotFoundError):
+    def __init__(self, ticker: str) -> None:
+        super().__init__(
+            f"unknown ticker {ticker!r}; see GET /v1/tickers or `tickercast data list`"
+        )
+        self.ticker = ticker
+
+
+class ModelNotFound(NotFoundError):
+    pass
+
+
+class ModelError(TickercastError):
+    pass
+
+
+class RequestTooLarge(TickercastError):
+    pass

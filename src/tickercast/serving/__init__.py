@@ -1,0 +1,1 @@
+"""HTTP service: create_app(), routes, dependencies, schemas (and later the live feed)."""

@@ -1,0 +1,41 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from tickercast.serving.schemas import HealthPublic, ReadyPublic
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=HealthPublic)
+def healthz() -> HealthPublic:
+    """The process is up and answering (does not touch the database)."""
+    return HealthPublic(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadyPublic,
+    responses={503: {"model": ReadyPublic, "description": "A dependency is not ready."}},
+)
+def readyz(request: Request) -> JSONResponse | ReadyPublic:
+    """Ready to serve: the database answers (and, once models are served, one is loaded)."""
+    checks = {"database": _database_check(request.app.state.sessions)}
+    if all(v == "ok" for v in checks.values()):
+        return ReadyPublic(status="ready", checks=checks)
+    body = ReadyPublic(status="not ready", checks=checks)
+    return JSONResponse(body.model_dump(), status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+def _database_check(sessions: sessionmaker[Session]) -> str:
+    try:
+        with sessions() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means "not ready", with its reason
+        return f"error: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    return "ok"

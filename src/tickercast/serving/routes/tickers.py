@@ -1,0 +1,59 @@
+"""Stored tickers and their daily bars."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from tickercast.errors import ValidationError
+from tickercast.serving.deps import SessionDep, TickerIdDep
+from tickercast.serving.responses import json_response
+from tickercast.serving.schemas import ErrorPublic, PricesPublic, TickerPublic
+from tickercast.storage import repository
+
+router = APIRouter(prefix="/v1/tickers", tags=["tickers"])
+
+_COLUMNS = ("date", *repository.BAR_VALUE_COLUMNS, "source")
+
+
+@router.get("", response_model=list[TickerPublic])
+def list_tickers(session: SessionDep) -> list[TickerPublic]:
+    """Every stored ticker with its first and last date, row count and sources."""
+    return [
+        TickerPublic(
+            ticker=s.symbol,
+            first_date=s.first_date,
+            last_date=s.last_date,
+            rows=s.rows,
+            sources=s.sources,
+        )
+        for s in repository.list_ticker_summaries(session=session)
+    ]
+
+
+@router.get(
+    "/{ticker}/prices",
+    response_model=PricesPublic,
+    responses={404: {"model": ErrorPublic, "description": "Unknown ticker."}},
+)
+def get_prices(
+    session: SessionDep,
+    ticker_id: TickerIdDep,
+    ticker: Annotated[str, Path(description="Ticker symbol", examples=["AMZN"])],
+    start: Annotated[dt.date | None, Query(description="First date (YYYY-MM-DD).")] = None,
+    end: Annotated[dt.date | None, Query(description="Last date (YYYY-MM-DD).")] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=100_000, description="Only the most recent N bars.")
+    ] = None,
+) -> Response:
+    """Daily bars of one ticker, oldest first."""
+    if start and end and start > end:
+        raise ValidationError(f"start {start} is after end {end}")
+    rows = repository.get_bars(
+        session=session, ticker_id=ticker_id, start=start, end=end, limit=limit
+    )
+    bars = [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+    return json_response({"ticker": ticker.upper(), "count": len(bars), "bars": bars})

@@ -1,0 +1,96 @@
+"""Shared fixtures: an isolated data dir and database per test, on SQLite and PostgreSQL.
+
+PostgreSQL tests need TICKERCAST_TEST_POSTGRES_URL (CI sets it); each test gets its own
+schema, dropped afterwards. With CI=true a missing PostgreSQL fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tickercast.config import Settings, get_settings
+from tickercast.storage.migrate import upgrade
+
+POSTGRES_ENV = "TICKERCAST_TEST_POSTGRES_URL"
+
+
+def _postgres_base_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    reason = None
+    if not url:
+        reason = (
+            f"PostgreSQL tests need {POSTGRES_ENV}, e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        )
+    else:
+        try:
+            with create_engine(url).connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            reason = f"PostgreSQL at {url} is not reachable: {exc}".splitlines()[0]
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI requires PostgreSQL: {reason}")
+        pytest.skip(reason)
+    assert url is not None
+    return url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema of this test's own."""
+    base = _postgres_base_url()
+    schema = f"tc_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        from tickercast.storage.db import engine_for
+
+        engine_for.cache_clear()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Both storage back ends, each empty (no schema yet)."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'tickercast.db'}"
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """Settings on a migrated, empty database; the environment points at it too (for the CLI)."""
+    monkeypatch.setenv("TICKERCAST_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TICKERCAST_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    upgrade(database_url)
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings on a migrated SQLite database only (for tests that are not about storage)."""
+    url = f"sqlite:///{tmp_path / 'tickercast.db'}"
+    monkeypatch.setenv("TICKERCAST_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TICKERCAST_DATABASE_URL", url)
+    get_settings.cache_clear()
+    upgrade(url)
+    yield get_settings()
+    get_settings.cache_clear()
