@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 ## run: install, initialise ./var on the bundled data (idempotent), serve API + dashboard
 run: $(VENV)/.installed
 	$(BIN)/tickercast init
-	$(BIN)/tickercast serve --host $(HOST) --port $(PORT)
+	$(BIN)/tickercast serve --host $(HOST) --port $(PORT) --replay AMZN --from 2023-07-25 --speed 4
 
 ## test: install test tools, run every test (PostgreSQL/browser tests skip with a reason
 ## when TICKERCAST_TEST_POSTGRES_URL / chromium are missing; CI=true makes them required)

@@ -7,6 +7,7 @@ schema, dropped afterwards. With CI=true a missing PostgreSQL fails instead of s
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tickercast.config import Settings, get_settings
+from tickercast.data.ingestion import ingest_table
+from tickercast.data.providers import BundledProvider
 from tickercast.storage.migrate import upgrade
 
 POSTGRES_ENV = "TICKERCAST_TEST_POSTGRES_URL"
@@ -94,3 +97,60 @@ def sqlite_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     upgrade(url)
     yield get_settings()
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def registry_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An MLflow store with two AMZN versions (1 naive, 2 lightgbm), built once per session;
+    tests get a copy of its database (artifacts stay shared and read-only)."""
+    from tickercast.training import pipeline, registry
+
+    root = tmp_path_factory.mktemp("registry")
+    settings = Settings(data_dir=root, database_url=f"sqlite:///{root / 'prices.db'}")
+    table = BundledProvider().fetch("AMZN")
+    from tickercast.data.validation import validate_table
+
+    bars = validate_table(table).bars
+    closes = bars["close"].to_numpy()
+    dates = bars["date"].to_numpy().astype("datetime64[D]")
+    pipeline.train(
+        "AMZN", "naive", closes, dates, settings, register=True, test_days=60, refit_every=30
+    )
+    pipeline.train(
+        "AMZN",
+        "lightgbm",
+        closes,
+        dates,
+        settings,
+        register=True,
+        test_days=60,
+        refit_every=30,
+    )
+    registry.promote("AMZN", "1", force=True, settings=settings)
+    return root
+
+
+def _with_champion(settings: Settings, template: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    ingest_table(BundledProvider().fetch("AMZN"), ticker="AMZN", settings=settings)
+    target = settings.data_dir / "mlflow.db"
+    shutil.copy(template / "mlflow.db", target)
+    uri = f"sqlite:///{target}"
+    monkeypatch.setenv("TICKERCAST_MLFLOW_TRACKING_URI", uri)
+    monkeypatch.setenv("TICKERCAST_MODEL_POLL_INTERVAL_S", "0.2")
+    return settings.model_copy(update={"mlflow_tracking_uri": uri, "model_poll_interval_s": 0.2})
+
+
+@pytest.fixture
+def champion_settings(
+    sqlite_settings: Settings, registry_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """AMZN prices on SQLite plus a private copy of the registry: champion = version 1 (naive)."""
+    return _with_champion(sqlite_settings, registry_template, monkeypatch)
+
+
+@pytest.fixture
+def champion_settings_any_db(
+    settings: Settings, registry_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """The same on both SQLite and PostgreSQL, for tests about what gets stored."""
+    return _with_champion(settings, registry_template, monkeypatch)

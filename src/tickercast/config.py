@@ -6,8 +6,10 @@ called, so tests and tools can set variables before that.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,9 +38,26 @@ class Settings(BaseSettings):
     log_level: str = "info"
     http_timeout_s: float = Field(10.0, description="Timeout of one HTTP provider request.")
     http_retries: int = Field(3, description="Retries of an HTTP provider request after the first.")
+    prediction_batch_wait_s: float = Field(
+        0.05, description="How long the prediction writer waits to fill a batch."
+    )
     model_poll_interval_s: float = Field(
         30.0, description="How often the service checks the registry for a new champion."
     )
+    feed: Literal["none", "replay", "poll"] = Field(
+        "none", description="Live feed: replay stored history, poll a provider, or none."
+    )
+    feed_ticker: str | None = Field(
+        None, description="Ticker the live feed plays or polls (default: default_ticker)."
+    )
+    feed_from: dt.date | None = Field(
+        None, description="First replayed date (default: two years before the last stored bar)."
+    )
+    feed_speed: float = Field(4.0, gt=0, description="Replay speed in bars per second.")
+    feed_poll_url: str | None = Field(
+        None, description="URL the poll feed asks for bars (may hold {ticker})."
+    )
+    feed_every_s: float = Field(60.0, gt=0, description="Seconds between two polls.")
 
     @property
     def resolved_database_url(self) -> str:

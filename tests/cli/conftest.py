@@ -24,6 +24,7 @@ def cli(tmp_path: Path) -> Run:
         if settings is not None:
             env["TICKERCAST_DATA_DIR"] = str(settings.data_dir)
             env["TICKERCAST_DATABASE_URL"] = settings.resolved_database_url
+            env["TICKERCAST_MLFLOW_TRACKING_URI"] = settings.resolved_mlflow_tracking_uri
         result = subprocess.run(
             [sys.executable, "-m", "tickercast", *args],
             capture_output=True,

@@ -5,13 +5,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from tests.factories import bar_lines, write_csv
 from tickercast.config import Settings
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import BundledProvider, CsvProvider
 from tickercast.errors import ValidationError
 from tickercast.storage import repository
 from tickercast.storage.db import engine_for, session_scope
-from tests.factories import bar_lines, write_csv
 
 
 def dump(settings: Settings) -> list[tuple]:

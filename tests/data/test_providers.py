@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import HEADER, bar_lines, write_csv
 from tickercast.data.providers import BundledProvider, CsvProvider, HttpProvider, bundled_tickers
 from tickercast.errors import DataError, ProviderError
-from tests.factories import HEADER, bar_lines, write_csv
 
 
 def test_bundled_provider_ships_five_real_histories() -> None:
@@ -76,7 +76,7 @@ class _Server:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 answers = server.routes.get(self.path, [(404, "text/plain", "no such path", 0)])
                 count = server.hits.get(self.path, 0)
                 server.hits[self.path] = count + 1

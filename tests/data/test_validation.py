@@ -5,9 +5,9 @@ import io
 import pandas as pd
 import pytest
 
+from tests.factories import HEADER, bar_lines
 from tickercast.data.providers.base import read_csv_text, table_from_frame
 from tickercast.data.validation import validate_table
-from tests.factories import HEADER, bar_lines
 
 
 def _check(csv: str):

@@ -1,50 +1,16 @@
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
+from tests.live_server import LiveServer, free_port
 from tickercast.config import Settings
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import BundledProvider
-from tickercast.serving.app import create_app
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveServer:
-    """The real app under uvicorn in a thread, reachable over real HTTP."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("test server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
+__all__ = ["LiveServer", "free_port"]
 
 
 @pytest.fixture
@@ -59,4 +25,15 @@ def live(amzn_settings: Settings) -> Iterator[httpx.Client]:
         LiveServer(amzn_settings) as server,
         httpx.Client(base_url=server.url, timeout=10) as client,
     ):
+        yield client
+
+
+@pytest.fixture
+def served(champion_settings: Settings) -> Iterator[httpx.Client]:
+    """A live server with a champion loaded for AMZN."""
+    with (
+        LiveServer(champion_settings) as server,
+        httpx.Client(base_url=server.url, timeout=30) as client,
+    ):
+        client.server = server  # type: ignore[attr-defined]
         yield client

@@ -9,10 +9,13 @@ def test_healthz_answers_ok(live: httpx.Client) -> None:
     assert response.json() == {"status": "ok"}
 
 
-def test_readyz_checks_database(live: httpx.Client) -> None:
+def test_readyz_needs_a_model_besides_the_database(live: httpx.Client) -> None:
     response = live.get("/readyz")
-    assert response.status_code == 200
-    assert response.json()["checks"]["database"] == "ok"
+    assert response.status_code == 503
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "model": "error: no champion model loaded for the default ticker AMZN",
+    }
 
 
 def test_list_tickers_shows_amzn_range(live: httpx.Client) -> None:

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from tickercast.cli import data, serve, setup
+from tickercast.cli import data, models, predict, serve, setup
 from tickercast.cli.common import configure_logging, err_console
 from tickercast.config import get_settings
 from tickercast.errors import TickercastError
@@ -37,6 +37,8 @@ def _root(
 setup.register(app)
 data.register(app)
 serve.register(app)
+predict.register(app)
+models.register(app)
 
 
 def main() -> None:

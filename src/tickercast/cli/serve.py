@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from typing import Annotated
 
 import typer
 
 from tickercast.config import get_settings
+from tickercast.errors import ConfigError
 
 __all__ = ["register"]
+
+# Seconds uvicorn waits for open responses (dashboards' event streams never end by
+# themselves) before cancelling them and running the shutdown: feed stop, writer drain.
+_GRACEFUL_SHUTDOWN_S = 3
 
 
 def register(app: typer.Typer) -> None:
@@ -19,16 +26,93 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="uvicorn worker processes.")] = None,
+    replay: Annotated[
+        str | None,
+        typer.Option("--replay", metavar="TICKER", help="Live feed: replay stored bars of TICKER."),
+    ] = None,
+    from_date: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="DATE",
+            help="First replayed date, YYYY-MM-DD (default: two years before the last bar).",
+        ),
+    ] = None,
+    speed: Annotated[
+        float | None, typer.Option(min=0.01, help="Replay speed in bars per second (default 4).")
+    ] = None,
+    poll: Annotated[
+        str | None,
+        typer.Option("--poll", metavar="URL", help="Live feed: poll URL (may hold {ticker})."),
+    ] = None,
+    every: Annotated[
+        float | None,
+        typer.Option("--every", metavar="SECONDS", min=0.1, help="Seconds between polls (60)."),
+    ] = None,
+    ticker: Annotated[
+        str | None, typer.Option(help="Ticker the poll feed asks for (default: default ticker).")
+    ] = None,
+    no_feed: Annotated[bool, typer.Option("--no-feed", help="No live feed.")] = False,
 ) -> None:
-    """Serve the API, OpenAPI docs at /docs, and the dashboard at /."""
+    """Serve the API, OpenAPI docs at /docs, and the dashboard at /, with a live feed.
+
+    The feed runs only with one worker: its events are kept in the serving process."""
     import uvicorn
 
     settings = get_settings()
+    workers = workers or settings.workers
+    feed = _feed_environment(replay, from_date, speed, poll, every, ticker, no_feed)
+    if workers > 1 and feed.get("TICKERCAST_FEED", settings.feed) != "none":
+        raise ConfigError(
+            f"the live feed runs in one process; with --workers {workers} use --no-feed "
+            "(or serve the dashboard from a single worker)"
+        )
+    # uvicorn's factory reads settings from the environment in each worker process
+    os.environ.update({**feed, "TICKERCAST_WORKERS": str(workers)})
+    get_settings.cache_clear()
     uvicorn.run(
         "tickercast.serving.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=workers,
         log_level=settings.log_level,
+        timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
     )
+
+
+def _feed_environment(
+    replay: str | None,
+    from_date: str | None,
+    speed: float | None,
+    poll: str | None,
+    every: float | None,
+    ticker: str | None,
+    no_feed: bool,
+) -> dict[str, str]:
+    """The TICKERCAST_FEED* variables the options ask for (none given: the environment's)."""
+    if sum((replay is not None, poll is not None, no_feed)) > 1:
+        raise ConfigError("choose one of --replay, --poll and --no-feed")
+    if (from_date is not None or speed is not None) and replay is None:
+        raise ConfigError("--from and --speed go with --replay TICKER")
+    if (every is not None or ticker is not None) and poll is None:
+        raise ConfigError("--every and --ticker go with --poll URL")
+    if no_feed:
+        return {"TICKERCAST_FEED": "none"}
+    env: dict[str, str] = {}
+    if replay is not None:
+        env = {"TICKERCAST_FEED": "replay", "TICKERCAST_FEED_TICKER": replay.upper()}
+        if from_date is not None:
+            try:
+                env["TICKERCAST_FEED_FROM"] = dt.date.fromisoformat(from_date).isoformat()
+            except ValueError:
+                raise ConfigError(f"--from {from_date!r} is not a date; use YYYY-MM-DD") from None
+        if speed is not None:
+            env["TICKERCAST_FEED_SPEED"] = str(speed)
+    if poll is not None:
+        env = {"TICKERCAST_FEED": "poll", "TICKERCAST_FEED_POLL_URL": poll}
+        if ticker is not None:
+            env["TICKERCAST_FEED_TICKER"] = ticker.upper()
+        if every is not None:
+            env["TICKERCAST_FEED_EVERY_S"] = str(every)
+    return env

@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 
 from tickercast.cli.common import console, new_progress, print_json
-from tickercast.config import get_settings
+from tickercast.config import Settings, get_settings
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import BundledProvider, bundled_tickers
 from tickercast.storage.migrate import upgrade
+from tickercast.training.registry import PromotionDecision
 
 __all__ = ["register"]
 
@@ -26,9 +27,18 @@ def init(
     sample: Annotated[
         bool, typer.Option("--sample/--no-sample", help="Load the bundled real price history.")
     ] = True,
+    champion: Annotated[
+        bool,
+        typer.Option(
+            "--champion/--no-champion",
+            help="Validate naive and LightGBM on the default ticker and register the winner "
+            "as champion, unless it already has one (about a minute).",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
-    """Create or upgrade the database schema (safe to run again) and load bundled data."""
+    """Create or upgrade the database schema (safe to run again), load bundled data and
+    leave a validated champion model for the default ticker."""
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
@@ -42,9 +52,31 @@ def init(
                 report = ingest_table(provider.fetch(ticker), ticker=ticker, settings=settings)
                 summary[ticker] = {"inserted": report.inserted, "unchanged": report.unchanged}
                 progress.advance(task)
+    decision = _bootstrap_champion(settings, progress=not as_json) if champion and summary else None
     if as_json:
-        print_json({"database": settings.resolved_database_url, "tickers": summary})
+        print_json(
+            {
+                "database": settings.resolved_database_url,
+                "tickers": summary,
+                "champion": decision.to_dict() if decision else None,
+            }
+        )
         return
     for ticker, counts in summary.items():
         console.print(f"{ticker}: {counts['inserted']} inserted, {counts['unchanged']} unchanged")
     console.print(f"database ready: {settings.resolved_database_url}")
+    if decision is not None:
+        console.print(decision.reason, highlight=False)
+
+
+def _bootstrap_champion(settings: Settings, *, progress: bool) -> PromotionDecision | None:
+    """A validated champion for the default ticker, so the service has a model to serve."""
+    from tickercast.cli.models import load_closes
+    from tickercast.training.pipeline import bootstrap_champion
+
+    ticker = settings.default_ticker.upper()
+    if ticker not in bundled_tickers():
+        log.warning("default ticker %s has no bundled data; no champion trained", ticker)
+        return None
+    dates, closes = load_closes(ticker, settings)
+    return bootstrap_champion(ticker, settings, closes, dates, progress=progress)

@@ -22,6 +22,7 @@ from tickercast.data.validation import validate_table
 from tickercast.errors import RowProblem, ValidationError
 from tickercast.storage import repository
 from tickercast.storage.db import session_scope
+from tickercast.storage.predictions import score_predictions
 
 __all__ = ["Conflict", "IngestReport", "ingest_table"]
 
@@ -47,6 +48,7 @@ class IngestReport:
     unchanged: int = 0
     conflicting_rows: int = 0
     conflicts: list[Conflict] = field(default_factory=list)
+    scored_predictions: int = 0
     skipped_rows: int = 0
     skipped: list[RowProblem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -120,6 +122,12 @@ def ingest_table(
                 source=table.source,
                 ingested_at=now,
             )
+        report.scored_predictions = score_predictions(
+            session=session,
+            ticker_id=ticker_id,
+            start=bars["date"].iloc[0].date(),
+            end=bars["date"].iloc[-1].date(),
+        )
     log.info(
         "ingested %s from %s: %d inserted, %d updated, %d unchanged, %d conflicting, %d skipped",
         ticker,

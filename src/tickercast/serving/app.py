@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import sessionmaker
 
@@ -21,7 +27,15 @@ from tickercast.errors import (
     TickercastError,
     ValidationError,
 )
-from tickercast.serving.routes import health, tickers
+from tickercast.serving.body_limit import BodyLimitMiddleware
+from tickercast.serving.events import EventHub
+from tickercast.serving.feed import build_feed
+from tickercast.serving.metrics import Metrics, MetricsMiddleware
+from tickercast.serving.model_store import ModelStore
+from tickercast.serving.prediction_writer import PredictionWriter
+from tickercast.serving.responses import json_response
+from tickercast.serving.routes import accuracy, dashboard, health, live, models, ops, predict, tickers
+from tickercast.storage import repository
 from tickercast.storage.db import make_engine
 
 __all__ = ["create_app"]
@@ -40,17 +54,46 @@ _STATUS = (
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.resolved_database_url)
+        sessions = sessionmaker(engine, expire_on_commit=False)
+        store = ModelStore(settings, metrics)
+        writer = PredictionWriter(
+            sessions,
+            max_wait_s=settings.prediction_batch_wait_s,
+            on_written=metrics.writer_written.inc,
+        )
+        metrics.track_queue(writer.depth)
+
+        def served_tickers() -> list[str]:
+            with sessions() as session:
+                symbols = [s.symbol for s in repository.list_ticker_summaries(session=session)]
+            return sorted({settings.default_ticker.upper(), *symbols})
+
         app.state.settings = settings
         app.state.engine = engine
-        app.state.sessions = sessionmaker(engine, expire_on_commit=False)
+        app.state.sessions = sessions
+        app.state.models = store
+        app.state.writer = writer
+        app.state.served_tickers = served_tickers
+        writer.start()
+        for result in await run_in_threadpool(store.refresh, served_tickers()):
+            log.info("model %s: %s %s", result.ticker, result.outcome, result.detail)
+        store.start_polling(served_tickers, settings.model_poll_interval_s)
+        app.state.events = EventHub()
+        app.state.feed = build_feed(settings, app.state.events, sessions, store, writer)
+        await app.state.feed.start()
         log.info("serving %s", settings.resolved_database_url)
         try:
             yield
         finally:
+            await app.state.feed.stop()  # its last prediction reaches the writer before close
+            app.state.events.close()
+            store.stop()
+            writer.close()
             engine.dispose()
 
     app = FastAPI(
@@ -61,9 +104,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_exception_handler(TickercastError, _domain_error)  # type: ignore[arg-type]
-    app.include_router(health.router)
-    app.include_router(tickers.router)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)  # type: ignore[arg-type]
+    for router in (health.router, tickers.router, predict.router, models.router, ops.router):
+        app.include_router(router)
+    for router in (live.router, accuracy.router, dashboard.router):
+        app.include_router(router)
+    app.add_middleware(
+        BodyLimitMiddleware, default=32 * 1024 * 1024, limits={"/predict_next_price": 64 * 1024}
+    )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.state.metrics = metrics
     return app
+
+
+async def _request_validation_error(_request: Request, exc: RequestValidationError) -> Response:
+    """FastAPI's 422 body, but safe for inputs JSON cannot hold (NaN, Infinity, huge ints)."""
+    return json_response({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, int) and not -(2**63) <= value < 2**64:
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 async def _domain_error(_request: Request, exc: TickercastError) -> JSONResponse:

@@ -10,9 +10,24 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tickercast.config import Settings
 from tickercast.errors import TickerNotFound
+from tickercast.serving.events import EventHub
+from tickercast.serving.feed import LiveFeed
+from tickercast.serving.metrics import Metrics
+from tickercast.serving.model_store import ModelStore
+from tickercast.serving.prediction_writer import PredictionWriter
 from tickercast.storage import repository
 
-__all__ = ["SessionDep", "SettingsDep", "TickerIdDep", "get_session", "get_settings_dep"]
+__all__ = [
+    "EventHubDep",
+    "FeedDep",
+    "MetricsDep",
+    "ModelStoreDep",
+    "SessionDep",
+    "SettingsDep",
+    "TickerIdDep",
+    "WriterDep",
+    "valid_ticker_id",
+]
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -26,8 +41,38 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_model_store(request: Request) -> ModelStore:
+    store: ModelStore = request.app.state.models
+    return store
+
+
+def get_writer(request: Request) -> PredictionWriter:
+    writer: PredictionWriter = request.app.state.writer
+    return writer
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+def get_feed(request: Request) -> LiveFeed:
+    feed: LiveFeed = request.app.state.feed
+    return feed
+
+
+def get_event_hub(request: Request) -> EventHub:
+    hub: EventHub = request.app.state.events
+    return hub
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+ModelStoreDep = Annotated[ModelStore, Depends(get_model_store)]
+WriterDep = Annotated[PredictionWriter, Depends(get_writer)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 SessionDep = Annotated[Session, Depends(get_session)]
+FeedDep = Annotated[LiveFeed, Depends(get_feed)]
+EventHubDep = Annotated[EventHub, Depends(get_event_hub)]
 
 
 def valid_ticker_id(

@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
+    "MAX_BATCH_WINDOWS",
     "BarPublic",
+    "BatchPredictRequest",
+    "BatchPredictionPublic",
     "ErrorPublic",
+    "ForecastPublic",
+    "ForecastStepPublic",
     "HealthPublic",
+    "IntervalPublic",
+    "ModelRefPublic",
+    "PredictNextPriceRequest",
+    "PredictNextPriceResponse",
+    "PredictRequest",
+    "PredictionPublic",
     "PricesPublic",
     "ReadyPublic",
+    "ReloadPublic",
+    "ServedModelPublic",
     "TickerPublic",
 ]
 
@@ -89,3 +103,175 @@ class PricesPublic(BaseModel):
     ticker: str
     count: int
     bars: list[BarPublic]
+
+
+MAX_BATCH_WINDOWS = 10_000
+ALLOWED_LEVELS = range(50, 100)
+
+
+def _check_prices(values: list[float], where: str) -> list[float]:
+    for i, v in enumerate(values):
+        if not math.isfinite(v):
+            raise ValueError(f"{where}[{i}] is {v}; prices must be finite numbers")
+        if v <= 0:
+            raise ValueError(f"{where}[{i}] is {v}; prices must be > 0")
+    return values
+
+
+def _check_levels(levels: list[int]) -> list[int]:
+    for lv in levels:
+        if lv not in ALLOWED_LEVELS:
+            raise ValueError(f"level {lv} is not an integer percentage between 50 and 99")
+    return sorted(set(levels))
+
+
+class PredictNextPriceRequest(BaseModel):
+    """The original contract: the last 7 closing prices, oldest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"prices": [228.0, 230.1, 229.5, 231.2, 232.0, 231.0, 231.4]}]
+        }
+    )
+
+    prices: list[float] = Field(description="Exactly 7 positive closing prices, oldest first.")
+
+    @field_validator("prices")
+    @classmethod
+    def _seven_positive(cls, prices: list[float]) -> list[float]:
+        if len(prices) != 7:
+            raise ValueError(f"prices has {len(prices)} values; exactly 7 are needed")
+        return _check_prices(prices, "prices")
+
+
+class PredictNextPriceResponse(BaseModel):
+    result: float = Field(description="Predicted next closing price.", examples=[231.9])
+
+
+class IntervalPublic(BaseModel):
+    level: int = Field(examples=[80])
+    lower: float
+    upper: float
+
+
+class ModelRefPublic(BaseModel):
+    name: str = Field(examples=["lightgbm"])
+    version: str = Field(examples=["3"])
+    beats_naive: bool = Field(description="Whether it beat the naive forecast walk-forward.")
+
+
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ticker": "AMZN",
+                    "prices": [228.0, 230.1, 229.5, 231.2, 232.0, 231.0, 231.4],
+                    "levels": [80, 95],
+                },
+                {"ticker": "AMZN"},
+            ]
+        }
+    )
+
+    ticker: str | None = Field(None, description="Default: the service's default ticker.")
+    prices: list[float] | None = Field(
+        None,
+        description="Recent closes, oldest first (at least the model's window + 1; extra "
+        "ones are ignored). Omitted: the stored history up to its last date.",
+        max_length=10_000,
+    )
+    levels: list[int] = Field([80, 95], description="Interval levels in percent.", max_length=10)
+
+    @field_validator("prices")
+    @classmethod
+    def _positive(cls, prices: list[float] | None) -> list[float] | None:
+        return None if prices is None else _check_prices(prices, "prices")
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, levels: list[int]) -> list[int]:
+        return _check_levels(levels)
+
+
+class PredictionPublic(BaseModel):
+    ticker: str
+    last_price: float = Field(description="The last price of the input window.")
+    as_of: dt.date | None = Field(None, description="Date of the last stored bar used, if any.")
+    point: float
+    intervals: list[IntervalPublic]
+    model: ModelRefPublic
+
+
+class BatchPredictRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ticker": "AMZN",
+                    "windows": [
+                        [228.0, 230.1, 229.5, 231.2, 232.0, 231.0, 231.4],
+                        [230.1, 229.5, 231.2, 232.0, 231.0, 231.4, 233.0],
+                    ],
+                }
+            ]
+        }
+    )
+
+    ticker: str | None = None
+    windows: list[list[float]] = Field(
+        description=f"Up to {MAX_BATCH_WINDOWS:,} windows of closes, all the same length."
+    )
+    levels: list[int] = Field([80, 95], max_length=10)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, levels: list[int]) -> list[int]:
+        return _check_levels(levels)
+
+
+class BatchPredictionPublic(BaseModel):
+    ticker: str
+    count: int
+    point: list[float]
+    lower: dict[str, list[float]] = Field(description="Lower bounds by level.")
+    upper: dict[str, list[float]] = Field(description="Upper bounds by level.")
+    model: ModelRefPublic
+
+
+class ForecastStepPublic(BaseModel):
+    target_date: dt.date
+    horizon: int
+    point: float
+    intervals: list[IntervalPublic]
+
+
+class ForecastPublic(BaseModel):
+    ticker: str
+    origin_date: dt.date = Field(description="Last stored bar the forecast starts from.")
+    last_close: float
+    steps: list[ForecastStepPublic]
+    model: ModelRefPublic
+
+
+class ServedModelPublic(BaseModel):
+    ticker: str
+    model: str
+    version: str
+    trained_from: str | None
+    trained_to: str | None
+    relative_mae: float | None = Field(
+        description="MAE / naive MAE, walk-forward; < 1 beats naive."
+    )
+    skill: float | None = Field(description="1 - relative MAE.")
+    beats_naive: bool
+    serving_naive: bool = Field(description="True when naive is served because nothing beat it.")
+    metrics: dict[str, float]
+    loaded_at: dt.datetime
+
+
+class ReloadPublic(BaseModel):
+    ticker: str
+    outcome: str = Field(examples=["loaded"], description="loaded, unchanged, refused or none")
+    version: str | None
+    detail: str

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Date, DateTime, Float, ForeignKey, Integer, String, func
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Bar", "Base", "Ticker"]
+__all__ = ["Bar", "Base", "Prediction", "Ticker"]
 
 
 class Base(DeclarativeBase):
@@ -42,3 +53,34 @@ class Bar(Base):
     volume: Mapped[int | None] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(32))
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Prediction(Base):
+    """A forecast of one ticker's close on ``target_date``, made from the bars up to
+    ``origin_date``; scored (actual, error, inside_*) once that day's bar is stored.
+    ``base_close`` is the close at origin: the naive forecast of the same target."""
+
+    __tablename__ = "prediction"
+    __table_args__ = (
+        UniqueConstraint(
+            "ticker_id", "model_version", "origin_date", "target_date", name="uq_prediction_key"
+        ),
+        Index("ix_prediction_ticker_target", "ticker_id", "target_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticker_id: Mapped[int] = mapped_column(ForeignKey("ticker.id", ondelete="CASCADE"))
+    model_name: Mapped[str] = mapped_column(String(32))
+    model_version: Mapped[str] = mapped_column(String(32))
+    origin_date: Mapped[dt.date] = mapped_column(Date)
+    target_date: Mapped[dt.date] = mapped_column(Date)
+    horizon: Mapped[int] = mapped_column(Integer)
+    made_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    base_close: Mapped[float] = mapped_column(Float)
+    point: Mapped[float] = mapped_column(Float)
+    lower_80: Mapped[float | None] = mapped_column(Float)
+    upper_80: Mapped[float | None] = mapped_column(Float)
+    lower_95: Mapped[float | None] = mapped_column(Float)
+    upper_95: Mapped[float | None] = mapped_column(Float)
+    actual: Mapped[float | None] = mapped_column(Float)
+    scored_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -81,7 +81,9 @@ def read_csv_text(text: str | io.StringIO, *, origin: str) -> pd.DataFrame:
     """Parse CSV keeping every cell as a string, so validation can quote it back."""
     source = text if isinstance(text, str) else text.getvalue()
     try:  # pyarrow parses twice as fast; the C parser gives the better error message
-        frame = pd.read_csv(io.BytesIO(source.encode()), dtype=str, keep_default_na=False, engine="pyarrow")
+        frame = pd.read_csv(
+            io.BytesIO(source.encode()), dtype=str, keep_default_na=False, engine="pyarrow"
+        )
     except Exception:
         try:
             frame = pd.read_csv(io.StringIO(source), dtype=str, keep_default_na=False)

@@ -7,6 +7,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from tickercast.errors import ModelNotFound
+from tickercast.serving.model_store import ModelStore
 from tickercast.serving.schemas import HealthPublic, ReadyPublic
 
 router = APIRouter(tags=["health"])
@@ -24,12 +26,23 @@ def healthz() -> HealthPublic:
     responses={503: {"model": ReadyPublic, "description": "A dependency is not ready."}},
 )
 def readyz(request: Request) -> JSONResponse | ReadyPublic:
-    """Ready to serve: the database answers (and, once models are served, one is loaded)."""
-    checks = {"database": _database_check(request.app.state.sessions)}
-    if all(v == "ok" for v in checks.values()):
+    """Ready to serve: the database answers and the default ticker's champion is loaded."""
+    checks = {
+        "database": _database_check(request.app.state.sessions),
+        "model": _model_check(request.app.state.models, request.app.state.settings.default_ticker),
+    }
+    if all(v.startswith("ok") for v in checks.values()):
         return ReadyPublic(status="ready", checks=checks)
     body = ReadyPublic(status="not ready", checks=checks)
     return JSONResponse(body.model_dump(), status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+def _model_check(store: ModelStore, ticker: str) -> str:
+    try:
+        served = store.get(ticker)
+    except ModelNotFound:
+        return f"error: no champion model loaded for the default ticker {ticker.upper()}"
+    return f"ok: {served.ticker} {served.model.name} version {served.version}"
 
 
 def _database_check(sessions: sessionmaker[Session]) -> str:

@@ -1,0 +1,212 @@
+"""``tickercast train``, ``validate`` and ``models list|promote``: thin shells over
+``tickercast.training.pipeline`` and ``tickercast.training.registry``."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from tickercast.cli.common import console, err_console, print_json
+from tickercast.config import Settings, get_settings
+from tickercast.errors import TickerNotFound
+from tickercast.models import MODELS
+from tickercast.training import pipeline, registry
+
+__all__ = ["load_closes", "models_app", "register"]
+
+models_app = typer.Typer(
+    help="List registered model versions and promote one.", no_args_is_help=True
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+ProgressOpt = Annotated[
+    bool, typer.Option("--progress/--no-progress", help="Show progress bars on stderr.")
+]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train)
+    app.command("validate")(validate)
+    app.add_typer(models_app, name="models")
+
+
+def load_closes(ticker: str, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """(dates, closes) of a ticker from the database, oldest first."""
+    from tickercast.storage import repository
+    from tickercast.storage.db import session_scope
+
+    with session_scope(settings) as session:
+        ticker_id = repository.get_ticker_id(session=session, symbol=ticker.upper())
+        if ticker_id is None:
+            raise TickerNotFound(ticker.upper())
+        return repository.get_closes(session=session, ticker_id=ticker_id)
+
+
+def train(
+    ticker: Annotated[str, typer.Argument(help="Ticker symbol, e.g. AMZN.")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help=f"One of: {', '.join(MODELS)}.")
+    ] = "lightgbm",
+    register_: Annotated[
+        bool, typer.Option("--register", help="Register a version and run the promotion gate.")
+    ] = False,
+    test_days: Annotated[int, typer.Option(help="Walk-forward test days.")] = 500,
+    refit_every: Annotated[int, typer.Option(help="Refit every N test days.")] = 20,
+    progress: ProgressOpt = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate MODEL against naive, fit it on all history and log it to MLflow."""
+    settings = get_settings()
+    pipeline.parse_models([model])
+    dates, closes = load_closes(ticker, settings)
+    result = pipeline.train(
+        ticker,
+        model,
+        closes,
+        dates,
+        settings,
+        register=register_,
+        test_days=test_days,
+        refit_every=refit_every,
+        progress=progress and not as_json,
+    )
+    if as_json:
+        print_json(result.to_dict())
+        return
+    m = result.metrics
+    console.print(
+        f"{result.ticker} {model}: relative MAE {m['relative_mae']:.5f} vs naive "
+        f"(skill {m['skill']:+.4f}) on {m['n']} walk-forward days"
+    )
+    console.print(f"run id: {result.run_id}")
+    if result.naive_version:
+        console.print(f"registered naive as version {result.naive_version} (fallback champion)")
+    if result.version:
+        console.print(f"registered version: {result.version}")
+    if result.decision:
+        style = "green" if result.decision.promoted else "yellow"
+        console.print(f"[{style}]{result.decision.reason}[/{style}]", highlight=False)
+
+
+def validate(
+    ticker: Annotated[str, typer.Argument(help="Ticker symbol, e.g. AMZN.")],
+    models: Annotated[
+        str, typer.Option(help=f"Comma-separated models ({', '.join(MODELS)}); naive is always in.")
+    ] = "naive,lightgbm,lstm",
+    test_days: Annotated[int, typer.Option(help="Walk-forward test days.")] = 500,
+    refit_every: Annotated[int, typer.Option(help="Refit every N test days.")] = 20,
+    report: Annotated[
+        Path | None, typer.Option(help="Write an HTML report with plots to this path.")
+    ] = None,
+    progress: ProgressOpt = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Walk-forward validation of models against naive on the same test days."""
+    settings = get_settings()
+    names = pipeline.parse_models(models)
+    dates, closes = load_closes(ticker, settings)
+    result = pipeline.validate(
+        closes,
+        dates,
+        names,
+        ticker=ticker,
+        test_days=test_days,
+        refit_every=refit_every,
+        progress=progress and not as_json,
+    )
+    if report is not None:
+        result.write_report(report)
+    if as_json:
+        out = result.to_dict()
+        out["report"] = str(report) if report else None
+        print_json(out)
+        return
+    console.print(_validation_table(result))
+    if report is not None:
+        err_console.print(f"report written to {report}")
+
+
+def _num(value: Any, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def _validation_table(result: pipeline.ValidationReport) -> Table:
+    table = Table(
+        title=f"{result.ticker}: walk-forward {result.test_start} .. {result.test_end} "
+        f"({result.test_days} days, refit every {result.refit_every})"
+    )
+    for col in ("model", "MAE", "rel. MAE", "MASE", "dir. acc [95% CI]"):
+        table.add_column(col, justify="right")
+    for lv in result.levels:
+        table.add_column(f"cov {lv}", justify="right")
+    table.add_column("lag-copy", justify="right")
+    for row in result.rows():
+        da = (
+            "n/a"
+            if math.isnan(row["dir_acc"])
+            else f"{row['dir_acc']:.3f} [{row['dir_acc_low']:.3f}, {row['dir_acc_high']:.3f}]"
+        )
+        table.add_row(
+            row["model"],
+            _num(row["mae"]),
+            _num(row["relative_mae"], 5),
+            _num(row["mase"], 3),
+            da,
+            *(_num(row[f"coverage_{lv}"], 1) for lv in result.levels),
+            _num(row["lag_copy"], 3),
+        )
+    return table
+
+
+@models_app.command("list")
+def list_versions(
+    ticker: Annotated[str, typer.Argument(help="Ticker symbol, e.g. AMZN.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Registered versions of a ticker's model, the champion marked."""
+    versions = registry.list_versions(ticker, get_settings())
+    if as_json:
+        print_json([v.to_dict() for v in versions])
+        return
+    if not versions:
+        console.print(f"no registered versions for {ticker.upper()}")
+        return
+    table = Table("version", "model", "rel. MAE", "beats naive", "tested", "created", "champion")
+    for v in versions:
+        table.add_row(
+            v.version,
+            v.model_name,
+            _num(v.relative_mae, 5),
+            "yes" if v.beats_naive else "no",
+            f"{v.test_start}..{v.test_end}",
+            v.created_at[:10],
+            f"yes ({v.promotion})" if v.champion else "",
+        )
+    console.print(table)
+
+
+@models_app.command("promote")
+def promote(
+    ticker: Annotated[str, typer.Argument(help="Ticker symbol, e.g. AMZN.")],
+    version: Annotated[str, typer.Argument(help="Registered version number.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Override the gate (recorded on the version).")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Make VERSION champion if it passes the gate (beats naive, not worse than champion)."""
+    decision = registry.promote(ticker, version, force=force, settings=get_settings())
+    if as_json:
+        print_json(decision.to_dict())
+    else:
+        style = "green" if decision.promoted else "yellow"
+        console.print(f"[{style}]{decision.reason}[/{style}]", highlight=False)
+    if not decision.promoted:
+        raise typer.Exit(1)

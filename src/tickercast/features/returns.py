@@ -1,0 +1,56 @@
+"""Log returns and sliding windows: the inputs every tickercast model reads.
+
+Everything here is a pure function on numpy arrays (no copies of the caller's data are
+modified). Returns are natural-log returns, r[t] = log(P[t] / P[t-1]), so they are
+independent of the price scale.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = ["log_returns", "price_windows", "supervised_windows", "window_features"]
+
+
+def log_returns(prices: np.ndarray) -> np.ndarray:
+    """Log returns along the last axis: ``(..., k)`` prices -> ``(..., k - 1)`` returns."""
+    return np.diff(np.log(np.asarray(prices, dtype=np.float64)), axis=-1)
+
+
+def price_windows(prices: np.ndarray, size: int) -> np.ndarray:
+    """All ``size``-long windows of a 1-D series as a read-only ``(n - size + 1, size)`` view."""
+    return sliding_window_view(np.asarray(prices, dtype=np.float64), size)
+
+
+def supervised_windows(prices: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Training pairs for one-step forecasting from ``window`` returns.
+
+    Row i holds the ``window + 1`` prices ``P[i .. i+window]`` and its target is the next log
+    return ``log(P[i+window+1] / P[i+window])``; so target indices run from ``window + 1`` to
+    ``n - 1``.
+    """
+    p = np.asarray(prices, dtype=np.float64)
+    x = price_windows(p[:-1], window + 1)
+    y = np.diff(np.log(p))[window:]
+    return x, y
+
+
+def window_features(returns: np.ndarray) -> np.ndarray:
+    """Simple statistics of each return window ``(n, w)`` -> ``(n, w + 5)``.
+
+    The raw returns plus their mean, standard deviation, largest absolute move, the sum (the
+    log price change over the window) and the last return minus the mean (short reversal).
+    """
+    r = np.asarray(returns, dtype=np.float64)
+    mean = r.mean(axis=1, keepdims=True)
+    return np.hstack(
+        [
+            r,
+            mean,
+            r.std(axis=1, keepdims=True),
+            np.abs(r).max(axis=1, keepdims=True),
+            r.sum(axis=1, keepdims=True),
+            r[:, -1:] - mean,
+        ]
+    )

@@ -1,0 +1,106 @@
+"""Prometheus metrics of one app instance (its own registry, so test apps do not collide).
+
+With several uvicorn workers each worker exposes its own numbers; a scraper sums them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.routing import Match
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["Metrics", "MetricsMiddleware"]
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "tickercast_http_requests",
+            "HTTP requests by route and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "tickercast_http_request_duration_seconds",
+            "HTTP request latency by route",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self.predictions = Counter(
+            "tickercast_predictions",
+            "Forecasts served, by ticker, model and version",
+            ["ticker", "model", "version"],
+            registry=self.registry,
+        )
+        self.model_reloads = Counter(
+            "tickercast_model_reloads",
+            "Champion loads by outcome (loaded or refused)",
+            ["ticker", "outcome"],
+            registry=self.registry,
+        )
+        self.writer_queue = Gauge(
+            "tickercast_prediction_writer_queue_depth",
+            "Predictions waiting to be written to the database",
+            registry=self.registry,
+        )
+        self.writer_written = Counter(
+            "tickercast_prediction_writer_rows",
+            "Predictions written to the database",
+            registry=self.registry,
+        )
+
+    def track_queue(self, depth: Callable[[], int]) -> None:
+        self.writer_queue.set_function(lambda: float(depth()))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request under its route template (``/v1/tickers/{ticker}``),
+    so the label set stays small whatever the URLs, and reports the server time of each
+    response in a ``Server-Timing: app;dur=<ms>`` header."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_status(message: dict) -> None:  # type: ignore[type-arg]
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                elapsed_ms = (time.perf_counter() - start) * 1000
+                headers = [*message.get("headers", []), (b"server-timing", b"app;dur=%.3f" % elapsed_ms)]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = _route_template(scope)
+            method = scope["method"]
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            self.metrics.latency.labels(method, route).observe(time.perf_counter() - start)
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    if route is not None:
+        return str(getattr(route, "path", "unmatched"))
+    app = scope.get("app")
+    for candidate in getattr(getattr(app, "router", None), "routes", []):
+        if candidate.matches(scope)[0] == Match.FULL:
+            return str(getattr(candidate, "path", "unmatched"))
+    return "unmatched"

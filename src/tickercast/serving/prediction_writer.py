@@ -1,0 +1,100 @@
+"""Writes predictions off the request path: a daemon thread that batches inserts.
+
+``submit`` only enqueues. The thread writes up to ``batch_size`` rows per transaction and
+scores them against stored bars. ``close`` drains the queue before returning, so a graceful
+shutdown loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tickercast.storage.predictions import PredictionCreate, insert_predictions, score_predictions
+
+__all__ = ["PredictionWriter"]
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+
+
+class PredictionWriter:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        batch_size: int = 500,
+        max_wait_s: float = 0.05,
+        on_written: Callable[[int], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._batch_size = batch_size
+        self._max_wait_s = max_wait_s
+        self._on_written = on_written
+        self._thread = threading.Thread(target=self._run, name="prediction-writer", daemon=True)
+        self.failed = 0
+        self._pending = 0  # taken off the queue, not yet written
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, rows: Sequence[PredictionCreate]) -> None:
+        for row in rows:
+            self._queue.put(row)
+
+    def depth(self) -> int:
+        """Predictions submitted and not yet written (queued or in the batch being built)."""
+        return self._queue.qsize() + self._pending
+
+    def flush(self) -> None:
+        """Block until everything submitted so far is written."""
+        self._queue.join()
+
+    def close(self, timeout_s: float = 30.0) -> None:
+        """Write what is queued, then stop the thread."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join(timeout=timeout_s)
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            batch: list[PredictionCreate] = []
+            item = self._queue.get()
+            while True:
+                if item is _STOP:
+                    stopping = True
+                    self._queue.task_done()
+                else:
+                    batch.append(item)  # type: ignore[arg-type]
+                    self._pending = len(batch)
+                if stopping or len(batch) >= self._batch_size:
+                    break
+                try:
+                    item = self._queue.get(timeout=self._max_wait_s)
+                except queue.Empty:
+                    break
+            if batch:
+                self._write(batch)
+                self._pending = 0
+                for _ in batch:
+                    self._queue.task_done()
+
+    def _write(self, batch: list[PredictionCreate]) -> None:
+        try:
+            with self._sessions() as session, session.begin():
+                insert_predictions(session=session, rows=batch)
+                for ticker_id in {row.ticker_id for row in batch}:
+                    score_predictions(session=session, ticker_id=ticker_id)
+        except Exception:
+            self.failed += len(batch)
+            log.exception("could not write %d predictions", len(batch))
+            return
+        if self._on_written:
+            self._on_written(len(batch))

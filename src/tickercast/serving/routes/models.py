@@ -1,0 +1,48 @@
+"""The models being served: what they are, how they validated, when they were loaded."""
+
+from __future__ import annotations
+
+import math
+
+from fastapi import APIRouter
+
+from tickercast.serving.deps import ModelStoreDep
+from tickercast.serving.model_store import ServedModel
+from tickercast.serving.schemas import ErrorPublic, ServedModelPublic
+
+router = APIRouter(prefix="/v1/models", tags=["models"])
+
+
+def _public(served: ServedModel) -> ServedModelPublic:
+    info = served.info
+    relative = getattr(info, "relative_mae", math.nan)
+    finite = math.isfinite(relative)
+    return ServedModelPublic(
+        ticker=served.ticker,
+        model=served.model.name,
+        version=served.version,
+        trained_from=getattr(info, "trained_from", None),
+        trained_to=getattr(info, "trained_to", None),
+        relative_mae=relative if finite else None,
+        skill=1 - relative if finite else None,
+        beats_naive=bool(getattr(info, "beats_naive", False)),
+        serving_naive=served.model.name == "naive",
+        metrics={k: v for k, v in getattr(info, "metrics", {}).items() if math.isfinite(v)},
+        loaded_at=served.loaded_at,
+    )
+
+
+@router.get("", response_model=list[ServedModelPublic])
+def list_models(store: ModelStoreDep) -> list[ServedModelPublic]:
+    """Every ticker's served champion."""
+    return [_public(s) for _, s in sorted(store.loaded().items())]
+
+
+@router.get(
+    "/{ticker}",
+    response_model=ServedModelPublic,
+    responses={404: {"model": ErrorPublic, "description": "No champion loaded for the ticker."}},
+)
+def get_model(ticker: str, store: ModelStoreDep) -> ServedModelPublic:
+    """The champion served for one ticker, its trained range and validation against naive."""
+    return _public(store.get(ticker))

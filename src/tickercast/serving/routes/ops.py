@@ -1,0 +1,28 @@
+"""Operations: Prometheus metrics and forcing a model reload."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from tickercast.serving.deps import MetricsDep, ModelStoreDep
+from tickercast.serving.schemas import ReloadPublic
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(metrics: MetricsDep) -> Response:
+    """Prometheus text format: requests and latency per route, predictions per model
+    version, model reloads and refusals, prediction writer queue depth."""
+    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.post("/v1/admin/reload", response_model=list[ReloadPublic])
+async def reload_models(request: Request, store: ModelStoreDep) -> list[ReloadPublic]:
+    """Check the registry now and load every changed champion (a refused version is retried)."""
+    tickers = request.app.state.served_tickers()
+    results = await run_in_threadpool(store.refresh, tickers, force=True)
+    return [ReloadPublic(**r.__dict__) for r in results]

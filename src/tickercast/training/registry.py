@@ -1,0 +1,511 @@
+"""The MLflow registry: training runs, one registered model per ticker, and the champion gate.
+
+Layout: experiment and registered model are both named ``tickercast-<TICKER>``. A run logs
+parameters, metrics (model and naive side by side on the same walk-forward points), the
+validation report, ``validation/walkforward.csv`` (every forecast, for the gate) and the saved
+model under ``model/``. The alias ``champion`` marks the version the API serves.
+
+Gate (``promote``): a candidate becomes champion only if it beats naive (relative MAE < 1) on
+its walk-forward period and is not worse than the current champion on the dates both were
+tested on. Otherwise the champion stays, or, when there is none, the naive version becomes
+champion. ``force`` overrides (tagged ``promotion=forced`` on the version); models that are
+not champion-eligible (``seed-lstm``) are refused even then.
+
+Every function takes ``settings`` and builds its own client: nothing touches MLflow's global
+state, so importing this module has no side effects.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from tickercast.config import Settings
+from tickercast.errors import ModelError, ModelNotFound
+from tickercast.models import Forecaster, load_model
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+    from mlflow.entities.model_registry import ModelVersion
+
+__all__ = [
+    "CHAMPION_ALIAS",
+    "ChampionInfo",
+    "PromotionDecision",
+    "VersionInfo",
+    "get_champion_version",
+    "list_versions",
+    "load_champion",
+    "log_training_run",
+    "promote",
+    "register_version",
+    "registered_name",
+]
+
+CHAMPION_ALIAS = "champion"
+_WALKFORWARD_CSV = "validation/walkforward.csv"
+# Metrics copied onto each version as tags so listing and the gate need no run lookups.
+_VERSION_METRICS = ("mae", "naive_mae", "relative_mae", "skill", "coverage_80", "coverage_95")
+
+
+@dataclass(frozen=True)
+class ChampionInfo:
+    """What the API reports about the model it serves."""
+
+    ticker: str
+    model_name: str
+    version: str
+    run_id: str
+    trained_from: str | None
+    trained_to: str | None
+    metrics: dict[str, float]
+    relative_mae: float
+    skill: float
+    beats_naive: bool
+    promotion: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One registered version as ``models list`` shows it."""
+
+    version: str
+    model_name: str
+    run_id: str
+    created_at: str
+    champion: bool
+    relative_mae: float
+    skill: float
+    beats_naive: bool
+    test_start: str | None
+    test_end: str | None
+    promotion: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PromotionDecision:
+    """What the gate did, in words the CLI prints as is."""
+
+    ticker: str
+    candidate: str
+    promoted: bool
+    champion: str | None
+    reason: str
+    forced: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def registered_name(ticker: str) -> str:
+    return f"tickercast-{ticker.upper()}"
+
+
+def _client(settings: Settings) -> MlflowClient:
+    from mlflow import MlflowClient
+
+    uri = settings.resolved_mlflow_tracking_uri
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def _experiment_id(client: MlflowClient, ticker: str, settings: Settings) -> str:
+    name = registered_name(ticker)
+    exp = client.get_experiment_by_name(name)
+    if exp is not None:
+        return str(exp.experiment_id)
+    location = settings.mlflow_artifact_dir / name
+    location.mkdir(parents=True, exist_ok=True)
+    return str(client.create_experiment(name, artifact_location=location.as_uri()))
+
+
+def _flat_metrics(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
+    """``evaluate`` output as MLflow metric names (nested dicts joined with ``_``)."""
+    out: dict[str, float] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            for sub, v in value.items():
+                sub_name = name if sub == "value" else f"{name}_{sub}"
+                if isinstance(v, int | float) and math.isfinite(v):
+                    out[sub_name] = float(v)
+        elif isinstance(value, int | float) and math.isfinite(value):
+            out[name] = float(value)
+    return out
+
+
+def log_training_run(
+    ticker: str,
+    model: Forecaster,
+    *,
+    metrics: Mapping[str, Any],
+    naive_metrics: Mapping[str, Any],
+    walkforward: pd.DataFrame,
+    settings: Settings,
+    run_params: Mapping[str, Any] | None = None,
+    report_path: Path | None = None,
+) -> str:
+    """Log one trained model with its validation; returns the run id."""
+    from mlflow.entities import Metric, Param, RunTag
+
+    client = _client(settings)
+    exp_id = _experiment_id(client, ticker, settings)
+    described = model.describe()
+    training = described["training"]
+    run = client.create_run(
+        exp_id,
+        run_name=f"{model.name}-{training['last_date'] or 'unknown'}",
+        tags={
+            "tickercast.ticker": ticker.upper(),
+            "tickercast.model": model.name,
+            "tickercast.champion_eligible": str(model.champion_eligible).lower(),
+        },
+    )
+    run_id = run.info.run_id
+    try:
+        params = {f"model.{k}": v for k, v in model.get_params().items()}
+        params.update({"model": model.name, "ticker": ticker.upper(), **(run_params or {})})
+        params["trained_from"] = training["first_date"]
+        params["trained_to"] = training["last_date"]
+        now = int(datetime.now(UTC).timestamp() * 1000)
+        flat = _flat_metrics(metrics)
+        flat.update(_flat_metrics(naive_metrics, prefix="naive_"))
+        client.log_batch(
+            run_id,
+            metrics=[Metric(k, v, now, 0) for k, v in sorted(flat.items())],
+            params=[Param(k, str(v)) for k, v in sorted(params.items())],
+            tags=[RunTag("mlflow.note.content", _run_note(model, metrics))],
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            model.save(root / "model")
+            (root / "model" / "describe.json").write_text(json.dumps(described, indent=2))
+            val = root / "validation"
+            val.mkdir()
+            walkforward.to_csv(val / "walkforward.csv", index=False)
+            (val / "metrics.json").write_text(
+                json.dumps({"model": metrics, "naive": naive_metrics}, indent=2, default=str)
+            )
+            if report_path is not None and Path(report_path).is_file():
+                (val / Path(report_path).name).write_bytes(Path(report_path).read_bytes())
+            client.log_artifacts(run_id, str(root))
+        client.set_terminated(run_id, "FINISHED")
+    except Exception:
+        client.set_terminated(run_id, "FAILED")
+        raise
+    return str(run_id)
+
+
+def _run_note(model: Forecaster, metrics: Mapping[str, Any]) -> str:
+    rel = metrics.get("relative_mae", math.nan)
+    verdict = "beats" if rel < 1 else "does not beat"
+    return f"{model.name}: relative MAE {rel:.5f} vs naive on walk-forward - {verdict} naive."
+
+
+def register_version(
+    ticker: str,
+    run_id: str,
+    *,
+    model: Forecaster,
+    metrics: Mapping[str, Any],
+    test_start: str | None,
+    test_end: str | None,
+    settings: Settings,
+) -> str:
+    """Register the run's ``model/`` as a new version of ``tickercast-<TICKER>``."""
+    from mlflow.exceptions import MlflowException
+
+    client = _client(settings)
+    name = registered_name(ticker)
+    try:
+        client.get_registered_model(name)
+    except MlflowException:
+        client.create_registered_model(
+            name, description=f"tickercast forecasters for {ticker.upper()}"
+        )
+    flat = _flat_metrics(metrics)
+    rel = flat.get("relative_mae", math.nan)
+    training = model.describe()["training"]
+    tags = {k: repr(flat[k]) for k in _VERSION_METRICS if k in flat}
+    tags.update(
+        {
+            "model_name": model.name,
+            "champion_eligible": str(model.champion_eligible).lower(),
+            "beats_naive": str(bool(rel < 1)).lower(),
+            "trained_from": str(training["first_date"]),
+            "trained_to": str(training["last_date"]),
+            "test_start": str(test_start),
+            "test_end": str(test_end),
+        }
+    )
+    run = client.get_run(run_id)
+    mv = client.create_model_version(
+        name, source=f"{run.info.artifact_uri}/model", run_id=run_id, tags=tags
+    )
+    return str(mv.version)
+
+
+def _all_versions(client: MlflowClient, ticker: str) -> list[ModelVersion]:
+    versions = client.search_model_versions(f"name='{registered_name(ticker)}'")
+    return sorted(versions, key=lambda v: int(v.version))
+
+
+def get_champion_version(ticker: str, settings: Settings) -> str | None:
+    """The champion's version number, or None (one cheap registry query, for polling)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        mv = _client(settings).get_model_version_by_alias(registered_name(ticker), CHAMPION_ALIAS)
+    except MlflowException:
+        return None
+    return str(mv.version)
+
+
+def _float_tag(tags: Mapping[str, str], key: str) -> float:
+    try:
+        return float(tags[key])
+    except (KeyError, ValueError):
+        return math.nan
+
+
+def _none_tag(tags: Mapping[str, str], key: str) -> str | None:
+    value = tags.get(key)
+    return None if value in (None, "None") else value
+
+
+def list_versions(ticker: str, settings: Settings) -> list[VersionInfo]:
+    """Every registered version of the ticker, oldest first, with its validation summary."""
+    client = _client(settings)
+    champion = get_champion_version(ticker, settings)
+    out = []
+    for mv in _all_versions(client, ticker):
+        tags = dict(mv.tags)
+        out.append(
+            VersionInfo(
+                version=str(mv.version),
+                model_name=tags.get("model_name", "?"),
+                run_id=str(mv.run_id),
+                created_at=datetime.fromtimestamp(mv.creation_timestamp / 1000, UTC).isoformat(
+                    timespec="seconds"
+                ),
+                champion=str(mv.version) == champion,
+                relative_mae=_float_tag(tags, "relative_mae"),
+                skill=_float_tag(tags, "skill"),
+                beats_naive=tags.get("beats_naive") == "true",
+                test_start=_none_tag(tags, "test_start"),
+                test_end=_none_tag(tags, "test_end"),
+                promotion=tags.get("promotion"),
+            )
+        )
+    return out
+
+
+def _get_version(client: MlflowClient, ticker: str, version: str) -> ModelVersion:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client.get_model_version(registered_name(ticker), str(version))
+    except MlflowException:
+        raise ModelNotFound(
+            f"version {version!r} of {registered_name(ticker)} does not exist; "
+            f"see `tickercast models list {ticker.upper()}`"
+        ) from None
+
+
+def load_champion(ticker: str, settings: Settings) -> tuple[Forecaster, ChampionInfo]:
+    """Download and load the champion model; ``ModelNotFound`` when there is none."""
+    client = _client(settings)
+    version = get_champion_version(ticker, settings)
+    if version is None:
+        raise ModelNotFound(
+            f"no champion model for {ticker.upper()}; run `tickercast train {ticker.upper()} "
+            "--model lightgbm --register` or `tickercast init`"
+        )
+    mv = _get_version(client, ticker, version)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = client.download_artifacts(str(mv.run_id), "model", tmp)
+        model = load_model(path)
+    run = client.get_run(str(mv.run_id))
+    tags = dict(mv.tags)
+    rel = _float_tag(tags, "relative_mae")
+    training = model.describe()["training"]
+    info = ChampionInfo(
+        ticker=ticker.upper(),
+        model_name=model.name,
+        version=str(mv.version),
+        run_id=str(mv.run_id),
+        trained_from=training["first_date"],
+        trained_to=training["last_date"],
+        metrics=dict(run.data.metrics),
+        relative_mae=rel,
+        skill=1.0 - rel,
+        beats_naive=bool(rel < 1),
+        promotion=tags.get("promotion"),
+    )
+    return model, info
+
+
+def _walkforward_frame(client: MlflowClient, run_id: str) -> pd.DataFrame | None:
+    from mlflow.exceptions import MlflowException
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            path = client.download_artifacts(run_id, _WALKFORWARD_CSV, tmp)
+        except (MlflowException, OSError):
+            return None
+        return pd.read_csv(path)
+
+
+def _compare_on_common_dates(
+    client: MlflowClient, candidate: ModelVersion, champion: ModelVersion
+) -> dict[str, Any]:
+    """MAE of both versions on the walk-forward dates they share (the gate's yardstick)."""
+    cand = _walkforward_frame(client, str(candidate.run_id))
+    champ = _walkforward_frame(client, str(champion.run_id))
+    if cand is not None and champ is not None:
+        both = cand.merge(champ, on="date", suffixes=("_cand", "_champ"))
+        if len(both) > 0:
+            return {
+                "common_days": len(both),
+                "candidate_mae": float(np.mean(np.abs(both["actual_cand"] - both["point_cand"]))),
+                "champion_mae": float(np.mean(np.abs(both["actual_champ"] - both["point_champ"]))),
+            }
+    # No shared dates: fall back to each one's MAE relative to naive on its own period.
+    return {
+        "common_days": 0,
+        "candidate_mae": _float_tag(candidate.tags, "relative_mae"),
+        "champion_mae": _float_tag(champion.tags, "relative_mae"),
+    }
+
+
+def _set_champion(
+    client: MlflowClient, ticker: str, version: str, promotion: str, note: str
+) -> None:
+    name = registered_name(ticker)
+    client.set_registered_model_alias(name, CHAMPION_ALIAS, version)
+    client.set_model_version_tag(name, version, "promotion", promotion)
+    client.set_model_version_tag(
+        name, version, "promoted_at", datetime.now(UTC).isoformat(timespec="seconds")
+    )
+    client.set_model_version_tag(name, version, "promotion_note", note[:4900])
+
+
+def promote(
+    ticker: str, version: str, *, force: bool = False, settings: Settings
+) -> PromotionDecision:
+    """Run the gate for ``version`` and move the ``champion`` alias if it passes (or forced)."""
+    client = _client(settings)
+    cand = _get_version(client, ticker, str(version))
+    tags = dict(cand.tags)
+    model_name = tags.get("model_name", "?")
+    current = get_champion_version(ticker, settings)
+
+    def decision(promoted: bool, champion: str | None, reason: str, **kw: Any) -> PromotionDecision:
+        return PromotionDecision(ticker.upper(), str(version), promoted, champion, reason, **kw)
+
+    if tags.get("champion_eligible") == "false":
+        return decision(
+            False,
+            current,
+            f"version {version} ({model_name}) is a reference model and is never eligible to be "
+            f"champion, even with --force; champion stays {_describe(current)}.",
+        )
+    if current == str(version):
+        return decision(True, current, f"version {version} ({model_name}) is already champion.")
+    rel = _float_tag(tags, "relative_mae")
+    details: dict[str, Any] = {"relative_mae": rel}
+    if model_name == "naive" and current is None and not force:
+        _set_champion(client, ticker, str(version), "fallback-naive", "no champion yet")
+        return decision(
+            True, str(version), f"version {version} (naive) is champion: nothing has beaten it yet."
+        )
+    failures: list[str] = []
+    if not rel < 1:
+        failures.append(f"it does not beat naive (relative MAE {rel:.5f}, needs < 1)")
+    if current is not None:
+        champ = _get_version(client, ticker, current)
+        cmp = _compare_on_common_dates(client, cand, champ)
+        details.update(cmp)
+        if cmp["candidate_mae"] > cmp["champion_mae"]:
+            basis = (
+                f"MAE {cmp['candidate_mae']:.4f} vs {cmp['champion_mae']:.4f} on "
+                f"{cmp['common_days']} common walk-forward days"
+                if cmp["common_days"]
+                else f"relative MAE {cmp['candidate_mae']:.4f} vs {cmp['champion_mae']:.4f}"
+            )
+            failures.append(f"it is worse than champion version {current} ({basis})")
+    if force:
+        note = "forced past the gate" + (": " + "; ".join(failures) if failures else "")
+        _set_champion(client, ticker, str(version), "forced", note)
+        return decision(
+            True,
+            str(version),
+            f"version {version} ({model_name}) is champion by --force ({note}).",
+            forced=True,
+            details=details,
+        )
+    if not failures:
+        _set_champion(client, ticker, str(version), "gate", f"relative MAE {rel:.5f} vs naive")
+        return decision(
+            True,
+            str(version),
+            f"version {version} ({model_name}) is champion: relative MAE {rel:.5f} vs naive.",
+            details=details,
+        )
+    refused = f"version {version} ({model_name}) was not promoted: " + "; ".join(failures)
+    if current is not None:
+        return decision(
+            False, current, f"{refused}. Champion stays {_describe(current)}.", details=details
+        )
+    naive = _latest_naive(client, ticker)
+    if naive is None:
+        return decision(
+            False,
+            None,
+            f"{refused}. There is no champion and no naive version to "
+            "fall back to; train one with `--model naive --register`.",
+            details=details,
+        )
+    _set_champion(client, ticker, naive, "fallback-naive", refused)
+    return decision(
+        False, naive, f"{refused}. Naive (version {naive}) is champion instead.", details=details
+    )
+
+
+def _latest_naive(client: MlflowClient, ticker: str) -> str | None:
+    naive = [mv for mv in _all_versions(client, ticker) if mv.tags.get("model_name") == "naive"]
+    return str(naive[-1].version) if naive else None
+
+
+def has_naive_version(ticker: str, settings: Settings) -> bool:
+    """Whether a naive version exists to fall back on (the pipeline registers one if not)."""
+    return _latest_naive(_client(settings), ticker) is not None
+
+
+def _describe(version: str | None) -> str:
+    return f"version {version}" if version is not None else "empty (no champion yet)"
+
+
+def check_ticker(ticker: str) -> str:
+    """Upper-cased ticker, or ModelError for names MLflow filters cannot hold."""
+    t = ticker.strip().upper()
+    if not t or "'" in t:
+        raise ModelError(f"ticker {ticker!r} is not a valid ticker symbol")
+    return t
