@@ -43,7 +43,9 @@ def main() -> None:
     p95 = timings[int(0.95 * len(timings)) - 1]
     print("| request | rows | median ms | p95 ms |")
     print("|---|---:|---:|---:|")
-    print(f"| GET /v1/tickers/AMZN/prices | {rows:,} | {statistics.median(timings):.1f} | {p95:.1f} |")
+    print(
+        f"| GET /v1/tickers/AMZN/prices | {rows:,} | {statistics.median(timings):.1f} | {p95:.1f} |"
+    )
 
 
 if __name__ == "__main__":

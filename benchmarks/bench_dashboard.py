@@ -232,31 +232,35 @@ def wrk(url: str, seconds: int, script: Path) -> dict[str, float]:
     }
 
 
-def sse(
-    env: dict[str, str], clients: int = 50, seconds: float = 60, wrk_s: int = 20
-) -> dict[str, Any]:
-    if not shutil.which("wrk"):
-        raise SystemExit("the sse benchmark needs wrk (apt-get install wrk)")
-    script = WRK_SCRIPT
+def _statuses(url: str) -> dict[str, float]:
+    """Responses of POST /predict_next_price by status, from the service's /metrics."""
+    text = httpx.get(f"{url}/metrics").text
+    pattern = (
+        r'tickercast_http_requests_total\{method="POST",route="/predict_next_price",'
+        r'status="(\d+)"\} ([\d.e+]+)'
+    )
+    return {status: float(count) for status, count in re.findall(pattern, text)}
+
+
+def _sse_round(env: dict[str, str], clients: int, seconds: float, wrk_s: int) -> dict[str, Any]:
     with serve(env, "--no-feed") as url:
-        wrk(url, 3, script)  # warm-up
-        baseline = wrk(url, wrk_s, script)
+        wrk(url, 3, WRK_SCRIPT)  # warm-up
+        baseline = wrk(url, wrk_s, WRK_SCRIPT)
     with serve(env, "--replay", "AMZN", "--from", "2023-07-25", "--speed", "4") as url:
-        wrk(url, 3, script)
+        wrk(url, 3, WRK_SCRIPT)
         queue: Any = multiprocessing.Queue()
         process = multiprocessing.Process(target=_sse_clients, args=(url, clients, seconds, queue))
         process.start()
         time.sleep(min(10, seconds / 4))
         followers = httpx.get(f"{url}/v1/feed").json()["followers"]
-        loaded = wrk(url, wrk_s, script)
+        loaded = wrk(url, wrk_s, WRK_SCRIPT)
+        loaded["statuses"] = _statuses(url)
         results = queue.get(timeout=seconds + 60)
         process.join()
         feed = httpx.get(f"{url}/v1/feed").json()
     id_lists = [r["ids"] for r in results]
     reference = max(id_lists, key=len)
     return {
-        "clients": clients,
-        "seconds": seconds,
         "connected_during_wrk": followers,
         "dropped": sum(r["dropped"] for r in results),
         "events_per_client": len(reference),
@@ -267,6 +271,23 @@ def sse(
         "with_feed_and_clients": loaded,
         "rps_change_pct": 100 * (loaded["requests_per_s"] / baseline["requests_per_s"] - 1),
         "p99_change_pct": 100 * (loaded["p99_ms"] / baseline["p99_ms"] - 1),
+    }
+
+
+def sse(
+    env: dict[str, str], clients: int = 50, seconds: float = 60, wrk_s: int = 20, rounds: int = 2
+) -> dict[str, Any]:
+    """Rounds of (wrk on a server without feed) then (wrk on a server with the feed and the
+    clients): on a shared machine one pair alone can mislead either way."""
+    if not shutil.which("wrk"):
+        raise SystemExit("the sse benchmark needs wrk (apt-get install wrk)")
+    runs = [_sse_round(env, clients, seconds, wrk_s) for _ in range(rounds)]
+    return {
+        "clients": clients,
+        "seconds": seconds,
+        "rounds": runs,
+        "median_rps_change_pct": statistics.median(r["rps_change_pct"] for r in runs),
+        "median_p99_change_pct": statistics.median(r["p99_change_pct"] for r in runs),
     }
 
 

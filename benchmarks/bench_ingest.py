@@ -28,7 +28,9 @@ from tickercast.storage.migrate import upgrade
 
 def write_files(folder: Path, tickers: int, rows: int) -> list[Path]:
     rng = np.random.default_rng(0)
-    days = np.busday_offset(np.datetime64("1830-01-01"), np.arange(rows), roll="forward").astype(str)
+    days = np.busday_offset(np.datetime64("1830-01-01"), np.arange(rows), roll="forward").astype(
+        str
+    )
     paths = []
     for i in range(tickers):
         close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, rows)))
@@ -48,7 +50,9 @@ def run(settings: Settings, paths: list[Path]) -> tuple[int, float]:
     total = 0
     start = time.perf_counter()
     for path in paths:
-        report = ingest_table(CsvProvider(path).fetch(path.stem), ticker=path.stem, settings=settings)
+        report = ingest_table(
+            CsvProvider(path).fetch(path.stem), ticker=path.stem, settings=settings
+        )
         total += report.inserted
     return total, time.perf_counter() - start
 

@@ -35,13 +35,32 @@ def prepare(data_dir: Path) -> dict[str, str]:
     tc = [sys.executable, "-m", "tickercast"]
     subprocess.run([*tc, "init", "--no-champion"], env=env, check=True, capture_output=True)
     out = subprocess.run(
-        [*tc, "train", "AMZN", "--model", "lightgbm", "--register", "--json", "--no-progress",
-         "--test-days", "250", "--refit-every", "50"],
-        env=env, check=True, capture_output=True, text=True,
+        [
+            *tc,
+            "train",
+            "AMZN",
+            "--model",
+            "lightgbm",
+            "--register",
+            "--json",
+            "--no-progress",
+            "--test-days",
+            "250",
+            "--refit-every",
+            "50",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     version = json.loads(out)["version"]
-    subprocess.run([*tc, "models", "promote", "AMZN", str(version), "--force"], env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*tc, "models", "promote", "AMZN", str(version), "--force"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return env
 
 
@@ -50,7 +69,10 @@ def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen[by
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
-            if httpx.post(f"http://127.0.0.1:{port}/predict_next_price", json=BODY).status_code == 200:
+            if (
+                httpx.post(f"http://127.0.0.1:{port}/predict_next_price", json=BODY).status_code
+                == 200
+            ):
                 return process
         except httpx.HTTPError:
             time.sleep(0.3)
@@ -84,13 +106,25 @@ def worker_rss_mb(process: subprocess.Popen[bytes]) -> list[float]:
 def wrk(port: int, seconds: int, connections: int = 64) -> dict[str, float]:
     script = HERE / "wrk_post.lua"
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
-         f"http://127.0.0.1:{port}/predict_next_price"],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}/predict_next_price",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
+
     def ms(label: str) -> float:
         value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
         return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
+
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {
@@ -124,12 +158,34 @@ def main() -> None:
         env = prepare(Path(tmp))
         rows = []
         for workers in (1, 2):
-            trivial = [sys.executable, "-m", "uvicorn", "trivial_app:app", "--app-dir", str(HERE),
-                       "--port", "8101", "--workers", str(workers), "--log-level", "warning"]
-            served = [sys.executable, "-m", "tickercast", "serve", "--port", "8102",
-                      "--workers", str(workers)]
-            for name, cmd, port in (("trivial FastAPI POST", trivial, 8101),
-                                    ("tickercast /predict_next_price", served, 8102)):
+            trivial = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "trivial_app:app",
+                "--app-dir",
+                str(HERE),
+                "--port",
+                "8101",
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ]
+            served = [
+                sys.executable,
+                "-m",
+                "tickercast",
+                "serve",
+                "--port",
+                "8102",
+                "--workers",
+                str(workers),
+            ]
+            for name, cmd, port in (
+                ("trivial FastAPI POST", trivial, 8101),
+                ("tickercast /predict_next_price", served, 8102),
+            ):
                 process = start(cmd, env, port)
                 try:
                     wrk(port, 3)  # warm-up
@@ -143,12 +199,16 @@ def main() -> None:
         print("| workers | endpoint | requests/s | p50 ms | p99 ms | RSS/worker MB | errors |")
         print("|---:|---|---:|---:|---:|---:|---:|")
         for workers, name, r in rows:
-            print(f"| {workers} | {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
-                  f"{r['rss']:.0f} | {r['errors'] + r['socket_errors']:.0f} |")
+            print(
+                f"| {workers} | {name} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | "
+                f"{r['rss']:.0f} | {r['errors'] + r['socket_errors']:.0f} |"
+            )
         for workers in (1, 2):
             base, ours = [r for w, _, r in rows if w == workers]
-            print(f"\n{workers} worker(s): tickercast reaches {ours['rps'] / base['rps']:.0%} of the "
-                  f"trivial endpoint's requests/s; p99 ratio {ours['p99'] / base['p99']:.2f}x")
+            print(
+                f"\n{workers} worker(s): tickercast reaches {ours['rps'] / base['rps']:.0%} of the "
+                f"trivial endpoint's requests/s; p99 ratio {ours['p99'] / base['p99']:.2f}x"
+            )
         print(f"\n/v1/predict/batch, 1,000 windows: median server time {batch:.2f} ms")
 
         served = [sys.executable, "-m", "tickercast", "serve", "--port", "8102"]
@@ -160,9 +220,12 @@ def main() -> None:
             after = worker_rss_mb(process)[0]
         finally:
             stop(process)
-        print(f"\n{args.long}-second run, 1 worker, 64 connections: {result['requests']:,.0f} requests, "
-              f"{result['errors']:.0f} non-2xx, {result['socket_errors']:.0f} socket errors, "
-              f"RSS {before:.0f} -> {after:.0f} MB ({(after - before) / before:+.1%})")
+        print(
+            f"\n{args.long}-second run, 1 worker, 64 connections: "
+            f"{result['requests']:,.0f} requests, "
+            f"{result['errors']:.0f} non-2xx, {result['socket_errors']:.0f} socket errors, "
+            f"RSS {before:.0f} -> {after:.0f} MB ({(after - before) / before:+.1%})"
+        )
 
 
 if __name__ == "__main__":

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     prediction_batch_wait_s: float = Field(
         0.05, description="How long the prediction writer waits to fill a batch."
     )
+    fast_path: bool = Field(
+        True, description="Answer valid POST /predict_next_price below FastAPI's routing."
+    )
     model_poll_interval_s: float = Field(
         30.0, description="How often the service checks the registry for a new champion."
     )

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from tickercast.config import Settings
 from tests.cli.conftest import Run
 from tests.live_server import LiveServer
+from tickercast.config import Settings
 
 WEEK = "228.0,230.1,229.5,231.2,232.0,231.0,231.4"
 
@@ -19,9 +19,13 @@ def test_predict_locally_with_champion(cli: Run, champion_settings: Settings) ->
     assert [i["level"] for i in body["intervals"]] == [80, 95]
 
 
-def test_predict_against_original_endpoint_of_running_server(cli: Run, champion_settings: Settings) -> None:
+def test_predict_against_original_endpoint_of_running_server(
+    cli: Run, champion_settings: Settings
+) -> None:
     with LiveServer(champion_settings) as server:
-        result = cli("predict", "--prices", WEEK, "--host", f"{server.url}/predict_next_price", ok=True)
+        result = cli(
+            "predict", "--prices", WEEK, "--host", f"{server.url}/predict_next_price", ok=True
+        )
         assert result.stdout.strip() == "next price: 231.4000"
         result = cli("predict", "--prices", WEEK, "--host", server.url, "--json", ok=True)
         assert json.loads(result.stdout)["model"]["version"] == "1"
@@ -29,11 +33,16 @@ def test_predict_against_original_endpoint_of_running_server(cli: Run, champion_
 
 def test_predict_reports_server_rejection(cli: Run, champion_settings: Settings) -> None:
     with LiveServer(champion_settings) as server:
-        result = cli("predict", "--prices", "1,2,3", "--host", f"{server.url}/predict_next_price", ok=False)
+        result = cli(
+            "predict", "--prices", "1,2,3", "--host", f"{server.url}/predict_next_price", ok=False
+        )
     assert result.returncode == 1
     assert "answered HTTP 422" in result.stderr and "exactly 7 are needed" in result.stderr
 
 
 def test_predict_rejects_unparseable_prices(cli: Run, champion_settings: Settings) -> None:
     result = cli("predict", "--prices", "1,two,3", settings=champion_settings, ok=False)
-    assert result.stderr.strip() == "error: --prices '1,two,3' is not a comma-separated list of numbers"
+    assert (
+        result.stderr.strip()
+        == "error: --prices '1,two,3' is not a comma-separated list of numbers"
+    )

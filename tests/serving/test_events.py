@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import aclosing
 
 from tickercast.serving.events import Event, EventHub
 
 
 async def _take(hub: EventHub, ticker: str, after: int | None, n: int) -> list[Event]:
     out: list[Event] = []
-    async for event in hub.follow(ticker, after):
-        out.append(event)
-        if len(out) == n:
-            break
+    async with aclosing(hub.follow(ticker, after)) as events:
+        async for event in events:
+            out.append(event)
+            if len(out) == n:
+                break
     return out
 
 
@@ -114,3 +116,16 @@ def test_event_data_is_json_with_dates() -> None:
     hub = EventHub(boot_s=1)
     event = hub.publish("bar", "AMZN", {"date": dt.date(2025, 7, 25), "close": 231.44})
     assert json.loads(event.data) == {"date": "2025-07-25", "close": 231.44}
+
+
+def test_batches_ping_when_idle() -> None:
+    async def scenario() -> list[list[Event]]:
+        hub = EventHub(boot_s=1)
+        out = []
+        async with aclosing(hub.batches("AMZN", None, ping_s=0.05)) as batches:
+            async for batch in batches:
+                out.append(batch)
+                break
+        return out
+
+    assert asyncio.run(scenario()) == [[]]

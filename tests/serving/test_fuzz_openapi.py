@@ -10,8 +10,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from tickercast.config import Settings
 from tests.live_server import LiveServer
+from tickercast.config import Settings
 
 pytestmark = pytest.mark.slow
 

@@ -122,6 +122,8 @@ def test_feed_status_and_history_stop_at_the_cursor_while_data_api_shows_all(
         assert feed["cursor"] == "2023-12-29"  # the last bar before the first replayed one
         tickers = {t["ticker"]: t for t in client.get("/v1/tickers").json()}
         assert tickers["AMZN"]["last_date"] == "2025-07-25"
+        while client.get("/v1/feed").json()["predictions"] < 1:  # the first is made async
+            threading.Event().wait(0.02)
         history = client.get("/v1/tickers/AMZN/predictions").json()
         assert history["end"] == "2023-12-29"
         assert history["next"]["origin_date"] == "2023-12-29"

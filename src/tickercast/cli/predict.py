@@ -28,14 +28,18 @@ def _parse_prices(text: str) -> list[float]:
 
 
 def predict(
-    prices: Annotated[str, typer.Option(help="Closes, oldest first, comma-separated: 1,2,3,4,5,6,7.")],
+    prices: Annotated[
+        str, typer.Option(help="Closes, oldest first, comma-separated: 1,2,3,4,5,6,7.")
+    ],
     ticker: Annotated[
         str | None, typer.Option(help="Whose champion to use (default TICKERCAST_DEFAULT_TICKER).")
     ] = None,
     host: Annotated[
         str | None,
-        typer.Option(help="Call a running service instead, e.g. http://localhost:8000 or its "
-                     "full /predict_next_price URL."),
+        typer.Option(
+            help="Call a running service instead, e.g. http://localhost:8000 or its "
+            "full /predict_next_price URL."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
@@ -50,7 +54,9 @@ def predict(
     if "result" in answer:
         console.print(f"next price: {answer['result']:.4f}")
         return
-    bands = ", ".join(f"{i['level']}%: {i['lower']:.4f} .. {i['upper']:.4f}" for i in answer["intervals"])
+    bands = ", ".join(
+        f"{i['level']}%: {i['lower']:.4f} .. {i['upper']:.4f}" for i in answer["intervals"]
+    )
     model = answer["model"]
     console.print(
         f"{answer['ticker']} next price {answer['point']:.4f} ({bands}) "
@@ -69,7 +75,11 @@ def _local(ticker: str, values: list[float]) -> dict[str, Any]:
         "ticker": ticker,
         "point": float(forecast.point[0]),
         "intervals": [
-            {"level": lv, "lower": float(forecast.lower[lv][0]), "upper": float(forecast.upper[lv][0])}
+            {
+                "level": lv,
+                "lower": float(forecast.lower[lv][0]),
+                "upper": float(forecast.upper[lv][0]),
+            }
             for lv in (80, 95)
         ],
         "model": {"name": model.name, "version": info.version, "beats_naive": info.beats_naive},

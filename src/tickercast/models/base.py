@@ -174,6 +174,13 @@ class Forecaster(ABC):
             lower[lv], upper[lv] = price_bounds(last, rhat, scale, self.calibration_.quantile(lv))
         return Forecast(point=last * np.exp(rhat), lower=lower, upper=upper)
 
+    def predict_point(self, windows: np.ndarray) -> np.ndarray:
+        """Next price for each window without intervals: the cheapest call, for the
+        original /predict_next_price contract which returns a point only."""
+        self._check_fitted()
+        w = check_windows(windows, self.window + 1)
+        return w[:, -1] * np.exp(self._predict_returns(w))
+
     def forecast_path(
         self, history: np.ndarray, horizon: int, levels: Sequence[int] = (80, 95)
     ) -> Forecast:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["LightGBMForecaster"]
 
 _MODEL_FILE = "lightgbm.txt"
+_PARALLEL_FROM = 1_000  # windows per call from which LightGBM's threads pay off
 
 
 class LightGBMForecaster(Forecaster):
@@ -95,7 +96,12 @@ class LightGBMForecaster(Forecaster):
 
     def _predict_returns(self, windows: np.ndarray) -> np.ndarray:
         best = self.booster_.best_iteration or None
-        pred = self.booster_.predict(self._features(windows), num_iteration=best)
+        # one thread for small batches: waking LightGBM's OpenMP pool costs more than a
+        # single-window prediction (~0.7 ms vs ~30 us), which matters per API request
+        threads = 1 if len(windows) < _PARALLEL_FROM else 0
+        pred = self.booster_.predict(
+            self._features(windows), num_iteration=best, num_threads=threads
+        )
         return np.asarray(pred, dtype=np.float64) * self.scale_
 
     def _state_to_json(self) -> dict[str, Any]:

@@ -1,4 +1,7 @@
-"""FastAPI dependencies as Annotated aliases, plus validating loaders."""
+"""FastAPI dependencies as Annotated aliases, plus validating loaders.
+
+Dependencies that only read ``app.state`` are ``async def``: FastAPI runs a plain ``def``
+dependency in its thread pool, and that hop would cost more than the prediction itself."""
 
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ __all__ = [
 ]
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -41,27 +44,27 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_model_store(request: Request) -> ModelStore:
+async def get_model_store(request: Request) -> ModelStore:
     store: ModelStore = request.app.state.models
     return store
 
 
-def get_writer(request: Request) -> PredictionWriter:
+async def get_writer(request: Request) -> PredictionWriter:
     writer: PredictionWriter = request.app.state.writer
     return writer
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
 
-def get_feed(request: Request) -> LiveFeed:
+async def get_feed(request: Request) -> LiveFeed:
     feed: LiveFeed = request.app.state.feed
     return feed
 
 
-def get_event_hub(request: Request) -> EventHub:
+async def get_event_hub(request: Request) -> EventHub:
     hub: EventHub = request.app.state.events
     return hub
 

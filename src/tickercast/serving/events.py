@@ -13,7 +13,9 @@ import asyncio
 import bisect
 import time
 from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -25,14 +27,17 @@ _IDS_PER_SECOND = 1_000_000
 
 @dataclass(frozen=True)
 class Event:
-    """One published event; ``data`` is its JSON text, encoded once for every client.
-
-    ``ticker`` None means every stream gets it (feed status)."""
+    """One published event; ``data`` is its JSON text and ``wire`` its text/event-stream
+    bytes, both encoded once for every client. ``ticker`` None: every stream gets it."""
 
     id: int
     kind: str  # bar | prediction | score | status | reset
     ticker: str | None
     data: str
+
+    @cached_property
+    def wire(self) -> bytes:
+        return f"id: {self.id}\nevent: {self.kind}\ndata: {self.data}\n\n".encode()
 
 
 class EventHub:
@@ -86,10 +91,13 @@ class EventHub:
         start = max(start, len(self._ids) - self.capacity)
         return [e for e in self._events[start:] if e.ticker is None or e.ticker == ticker]
 
-    async def follow(self, ticker: str, after_id: int | None) -> AsyncIterator[Event]:
-        """Events for ``ticker`` after ``after_id`` (None: from now on), then live ones.
-
-        An ``after_id`` this hub cannot resume from yields one ``reset`` event first."""
+    async def batches(
+        self, ticker: str, after_id: int | None, *, ping_s: float | None = None
+    ) -> AsyncIterator[list[Event]]:
+        """Events for ``ticker`` after ``after_id`` (None: from now on), then live ones, in
+        batches (a client that fell behind gets one write). With ``ping_s``, an empty batch
+        after that many idle seconds (keep-alive). An ``after_id`` this hub cannot resume
+        from gives a ``reset`` event first."""
         self.followers += 1
         try:
             last = self._last_id
@@ -97,17 +105,36 @@ class EventHub:
                 if self.can_resume(after_id):
                     last = after_id
                 else:
-                    yield Event(self._last_id, "reset", ticker, '{"reason":"history gap"}')
+                    yield [self._reset(ticker, "history gap")]
             while not self._closed:
                 if not self.can_resume(last):  # fell further behind than the buffer holds
-                    yield Event(self._last_id, "reset", ticker, '{"reason":"fell behind"}')
+                    yield [self._reset(ticker, "fell behind")]
                     last = self._last_id
                 wake = self._wake
                 head = self._last_id
-                for event in self.since(last, ticker):
-                    yield event
+                events = self.since(last, ticker)
                 last = head  # events published while yielding have larger ids: next round
-                if self._last_id == head:
+                if events:
+                    yield events
+                if self._last_id != head:
+                    continue
+                if ping_s is None:
                     await wake.wait()
+                    continue
+                try:
+                    async with asyncio.timeout(ping_s):
+                        await wake.wait()
+                except TimeoutError:
+                    yield []
         finally:
             self.followers -= 1
+
+    async def follow(self, ticker: str, after_id: int | None) -> AsyncIterator[Event]:
+        """The events of ``batches``, one by one."""
+        async with aclosing(self.batches(ticker, after_id)) as batches:
+            async for batch in batches:
+                for event in batch:
+                    yield event
+
+    def _reset(self, ticker: str, reason: str) -> Event:
+        return Event(self._last_id, "reset", ticker, orjson.dumps({"reason": reason}).decode())

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.routing import Match
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["Metrics", "MetricsMiddleware"]
 
@@ -77,12 +77,15 @@ class MetricsMiddleware:
         start = time.perf_counter()
         status = 500
 
-        async def send_status(message: dict) -> None:  # type: ignore[type-arg]
+        async def send_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 elapsed_ms = (time.perf_counter() - start) * 1000
-                headers = [*message.get("headers", []), (b"server-timing", b"app;dur=%.3f" % elapsed_ms)]
+                headers = [
+                    *message.get("headers", []),
+                    (b"server-timing", b"app;dur=%.3f" % elapsed_ms),
+                ]
                 message = {**message, "headers": headers}
             await send(message)
 

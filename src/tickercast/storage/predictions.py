@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
 
-from sqlalchemy import Row, and_, exists, select, update
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -85,7 +84,7 @@ def list_predictions(
     end: dt.date | None = None,
     limit: int | None = None,
     scored_only: bool = False,
-) -> Sequence[Row[Any]]:
+) -> Sequence[Prediction]:
     """Predictions by target date ascending (the latest made wins nothing: all are returned);
     with ``limit`` only the most recent ``limit``."""
     query = select(Prediction).where(Prediction.ticker_id == ticker_id)

@@ -556,7 +556,7 @@
     if (cursor && model.trained_to && model.trained_to > cursor) {
       warning +=
         `<p class="warning" data-testid="in-sample-warning">Trained on data up to ${esc(model.trained_to)}, ` +
-        `after the replayed day ${esc(cursor)}: replayed forecasts are in-sample and their accuracy flatters the model.</p>`;
+        `later than the replayed days: replayed forecasts are in-sample, so their accuracy flatters the model.</p>`;
     }
     el.innerHTML =
       `<dl class="facts"><dt>champion</dt><dd>${esc(model.model)} · version ${esc(model.version)}</dd>` +

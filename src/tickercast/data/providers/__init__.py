@@ -5,7 +5,7 @@ from __future__ import annotations
 from tickercast.data.providers.base import Provider, RawTable, table_from_frame
 from tickercast.data.providers.bundled import BundledProvider, bundled_tickers
 from tickercast.data.providers.csv import CsvProvider
-from tickercast.data.providers.http import HttpProvider
+from tickercast.data.providers.http import Format, HttpProvider
 
 __all__ = [
     "BundledProvider",
@@ -31,6 +31,7 @@ def provider_for(
 ) -> Provider:
     """The provider named by ``source`` (bundled, csv, http), checked for what it needs."""
     from pathlib import Path
+    from typing import cast
 
     from tickercast.errors import ConfigError
 
@@ -47,9 +48,9 @@ def provider_for(
             raise ConfigError(f"format {fmt!r} is not one of auto, csv, json")
         return HttpProvider(
             url,
-            fmt=fmt,
+            fmt=cast(Format, fmt),
             mapping=mapping,
-            records_key=records_key,  # type: ignore[arg-type]
+            records_key=records_key,
             timeout_s=timeout_s,
             retries=retries,
         )

@@ -2,7 +2,7 @@
 or on ``sqlalchemy.url`` when called from the alembic command line."""
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from tickercast.storage.models import Base
 
@@ -10,7 +10,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -24,6 +24,6 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    with create_engine(config.get_main_option("sqlalchemy.url")).connect() as conn:
+    with create_engine(config.get_main_option("sqlalchemy.url", "")).connect() as conn:
         _run(conn)
         conn.commit()
