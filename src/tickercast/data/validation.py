@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from tickercast.data.columns import PRICE_COLUMNS
 from tickercast.data.providers.base import RawTable
@@ -70,7 +72,7 @@ def validate_table(table: RawTable) -> ValidatedBars:
         found.flag(dup.to_numpy(), "date", reasons)
 
     for column in [c for c in (*PRICE_COLUMNS, "volume") if c in frame.columns]:
-        values = pd.to_numeric(frame[column].str.strip(), errors="coerce").astype("float64")
+        values = _to_float(frame[column])
         blank = frame[column].str.strip() == ""
         found.flag(blank.to_numpy(), column, "is empty")
         found.flag((values.isna() & ~blank).to_numpy(), column, "is not a number")
@@ -94,6 +96,16 @@ def validate_table(table: RawTable) -> ValidatedBars:
         bad_lines=sorted(int(n) for n in table.lines[found.bad]),
         warnings=_gap_warnings(good["date"]),
     )
+
+
+def _to_float(column: pd.Series) -> pd.Series:
+    """Parse a text column as float64, unparseable cells as NaN. Arrow's cast is ~10x faster
+    than pandas for the common all-valid column; any bad cell falls back to pandas."""
+    try:
+        parsed = pc.cast(pc.utf8_trim_whitespace(pa.array(column, type=pa.string())), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.to_numeric(column.str.strip(), errors="coerce").astype("float64")
+    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=column.index, dtype="float64")
 
 
 def _check_ohlc(typed: pd.DataFrame, found: _Collector) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from tickercast.storage.models import Bar, Ticker
@@ -22,6 +22,7 @@ from tickercast.storage.models import Bar, Ticker
 __all__ = [
     "BAR_VALUE_COLUMNS",
     "TickerSummary",
+    "get_bar_tuples",
     "get_bars",
     "get_bars_frame",
     "get_closes",
@@ -85,6 +86,21 @@ def list_ticker_summaries(*, session: Session) -> list[TickerSummary]:
     ]
 
 
+def _bars_query(
+    ticker_id: int, start: dt.date | None, end: dt.date | None, limit: int | None
+) -> Select[Any]:
+    query = select(Bar.date, *(getattr(Bar, c) for c in BAR_VALUE_COLUMNS), Bar.source).where(
+        Bar.ticker_id == ticker_id
+    )
+    if start is not None:
+        query = query.where(Bar.date >= start)
+    if end is not None:
+        query = query.where(Bar.date <= end)
+    if limit is not None:
+        return query.order_by(Bar.date.desc()).limit(limit)
+    return query.order_by(Bar.date)
+
+
 def get_bars(
     *,
     session: Session,
@@ -94,17 +110,35 @@ def get_bars(
     limit: int | None = None,
 ) -> Sequence[Row[Any]]:
     """Bars in [start, end], ascending; with ``limit`` only the most recent ``limit`` rows."""
-    query = select(Bar.date, *(getattr(Bar, c) for c in BAR_VALUE_COLUMNS), Bar.source).where(
-        Bar.ticker_id == ticker_id
-    )
-    if start is not None:
-        query = query.where(Bar.date >= start)
-    if end is not None:
-        query = query.where(Bar.date <= end)
-    if limit is not None:
-        rows = session.execute(query.order_by(Bar.date.desc()).limit(limit)).all()
-        return rows[::-1]
-    return session.execute(query.order_by(Bar.date)).all()
+    rows = session.execute(_bars_query(ticker_id, start, end, limit)).all()
+    return rows[::-1] if limit is not None else rows
+
+
+def get_bar_tuples(
+    *,
+    session: Session,
+    ticker_id: int,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    limit: int | None = None,
+) -> list[tuple[Any, ...]]:
+    """The same rows as get_bars as plain driver tuples (dates may be ISO strings on SQLite).
+
+    For bulk reads that go straight to JSON: skipping SQLAlchemy's row objects halves the
+    time of the full AMZN history (benchmarks/bench_api.py).
+    """
+    connection = session.connection()
+    compiled = _bars_query(ticker_id, start, end, limit).compile(dialect=connection.dialect)
+    params: Any = compiled.params
+    if compiled.positional:
+        params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), params)
+        rows = [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+    return rows[::-1] if limit is not None else rows
 
 
 def get_bars_frame(

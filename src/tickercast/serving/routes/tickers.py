@@ -52,7 +52,7 @@ def get_prices(
     """Daily bars of one ticker, oldest first."""
     if start and end and start > end:
         raise ValidationError(f"start {start} is after end {end}")
-    rows = repository.get_bars(
+    rows = repository.get_bar_tuples(
         session=session, ticker_id=ticker_id, start=start, end=end, limit=limit
     )
     bars = [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
