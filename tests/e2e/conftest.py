@@ -35,7 +35,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         reason = f"browser tests need Debian chromium at {CHROMIUM} (apt-get install chromium)"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tickercast.config import Settings
 from tests.live_server import LiveServer
+from tickercast.config import Settings
 
 JSON = {"content-type": "application/json"}
 BODIES = [

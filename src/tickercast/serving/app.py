@@ -29,8 +29,8 @@ from tickercast.errors import (
 )
 from tickercast.serving.body_limit import BodyLimitMiddleware
 from tickercast.serving.events import EventHub
-from tickercast.serving.feed import build_feed
 from tickercast.serving.fast_path import PredictNextPriceFastPath
+from tickercast.serving.feed import build_feed
 from tickercast.serving.metrics import Metrics, MetricsMiddleware
 from tickercast.serving.model_store import ModelStore
 from tickercast.serving.prediction_writer import PredictionWriter

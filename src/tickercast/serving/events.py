@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from functools import cached_property
@@ -93,7 +93,7 @@ class EventHub:
 
     async def batches(
         self, ticker: str, after_id: int | None, *, ping_s: float | None = None
-    ) -> AsyncIterator[list[Event]]:
+    ) -> AsyncGenerator[list[Event], None]:
         """Events for ``ticker`` after ``after_id`` (None: from now on), then live ones, in
         batches (a client that fell behind gets one write). With ``ping_s``, an empty batch
         after that many idle seconds (keep-alive). An ``after_id`` this hub cannot resume
@@ -129,7 +129,7 @@ class EventHub:
         finally:
             self.followers -= 1
 
-    async def follow(self, ticker: str, after_id: int | None) -> AsyncIterator[Event]:
+    async def follow(self, ticker: str, after_id: int | None) -> AsyncGenerator[Event, None]:
         """The events of ``batches``, one by one."""
         async with aclosing(self.batches(ticker, after_id)) as batches:
             async for batch in batches:

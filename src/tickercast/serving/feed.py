@@ -144,7 +144,8 @@ class BarHandler:
             return None
         version = self._served_version()
         row = next((r for r in reversed(rows) if r.model_version == version), rows[-1])
-        actual = float(row.actual)
+        actual = row.actual
+        assert actual is not None  # scored_only
         return {
             "ticker": self.ticker,
             "target_date": row.target_date,

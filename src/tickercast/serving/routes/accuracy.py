@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
@@ -16,7 +16,9 @@ from tickercast.serving.schemas import ErrorPublic
 
 router = APIRouter(prefix="/v1/tickers", tags=["accuracy"])
 
-_ERRORS = {404: {"model": ErrorPublic, "description": "Unknown ticker."}}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorPublic, "description": "Unknown ticker."}
+}
 TickerPath = Annotated[str, Path(description="Ticker symbol", examples=["AMZN"])]
 EndQuery = Annotated[
     dt.date | None,

@@ -11,7 +11,6 @@ from fastapi.responses import Response
 
 from tickercast.errors import RequestTooLarge, ValidationError
 from tickercast.serving import forecasting
-from tickercast.serving.fast_path import next_price
 from tickercast.serving.deps import (
     MetricsDep,
     ModelStoreDep,
@@ -21,6 +20,7 @@ from tickercast.serving.deps import (
     WriterDep,
     valid_ticker_id,
 )
+from tickercast.serving.fast_path import next_price
 from tickercast.serving.responses import json_response
 from tickercast.serving.schemas import (
     MAX_BATCH_WINDOWS,
