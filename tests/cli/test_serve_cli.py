@@ -83,3 +83,10 @@ def test_serve_replays_and_stops_gracefully_on_ctrl_c(sqlite_settings: Settings)
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0, output
     assert "Application shutdown complete" in output
+
+
+def test_serve_refuses_an_uninitialised_database(cli: Run) -> None:
+    result = cli("serve", "--no-feed", "--port", "1", ok=False)
+    assert result.returncode == 1
+    assert "run `tickercast init` first" in result.stderr
+    assert "Traceback" not in result.stderr

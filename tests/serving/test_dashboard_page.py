@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,12 +32,29 @@ def test_dashboard_page_renders_with_local_assets(live: TestClient) -> None:
         assert f'data-testid="{testid}"' in page
 
 
-def test_plotly_js_comes_from_the_installed_package_and_is_cached(live: TestClient) -> None:
+def test_plotly_js_is_the_vendored_finance_bundle_and_is_cached(live: TestClient) -> None:
     response = live.get("/static/plotly.min.js")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/javascript")
     assert "immutable" in response.headers["cache-control"]
-    assert response.text.lstrip().startswith("/**\n* plotly.js v")
+    assert response.text.lstrip().startswith("/**\n* plotly.js (finance - minified) v4.1.0")
+    assert '<script src="/static/plotly.min.js?v=finance-4.1.0"' in live.get("/").text
+
+
+def test_plotly_js_falls_back_to_the_installed_package(
+    live: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import tickercast.dashboard as dashboard
+
+    monkeypatch.setattr(dashboard, "VENDORED_PLOTLY", tmp_path / "missing.js")
+    dashboard.plotly_js.cache_clear()
+    dashboard.plotly_version.cache_clear()
+    try:
+        assert dashboard.plotly_js().parent.name == "package_data"
+        assert dashboard.plotly_version() == version("plotly")
+    finally:
+        dashboard.plotly_js.cache_clear()
+        dashboard.plotly_version.cache_clear()
 
 
 def test_dashboard_script_and_style_are_served(live: TestClient) -> None:

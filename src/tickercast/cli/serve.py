@@ -67,6 +67,7 @@ def serve(
             f"the live feed runs in one process; with --workers {workers} use --no-feed "
             "(or serve the dashboard from a single worker)"
         )
+    _check_schema(settings.resolved_database_url)
     # uvicorn's factory reads settings from the environment in each worker process
     os.environ.update({**feed, "TICKERCAST_WORKERS": str(workers)})
     get_settings.cache_clear()
@@ -116,3 +117,15 @@ def _feed_environment(
         if every is not None:
             env["TICKERCAST_FEED_EVERY_S"] = str(every)
     return env
+
+
+def _check_schema(url: str) -> None:
+    """Refuse to start on a database ``tickercast init`` has not prepared, with the fix."""
+    from tickercast.storage.migrate import current_revision, head_revision
+
+    current, head = current_revision(url), head_revision()
+    if current != head:
+        raise ConfigError(
+            f"the database {url} is at schema revision {current or 'none'}, not {head}; "
+            "run `tickercast init` first (`make run` does)"
+        )

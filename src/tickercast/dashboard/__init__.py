@@ -1,6 +1,9 @@
 """The dashboard's template and static assets; ``serving.routes.dashboard`` serves them.
 
-Plotly.js comes from the installed ``plotly`` Python package, so the page works offline.
+Plotly.js is the finance partial bundle vendored under ``static/vendor`` (1.3 MB: a cold
+browser paints in ~0.6 s instead of ~1.4 s with the full 4.6 MB bundle; see its README), with
+the full bundle of the installed ``plotly`` package as fallback. Either way the page works
+offline, without a CDN.
 """
 
 from __future__ import annotations
@@ -18,9 +21,16 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 
 
+VENDORED_PLOTLY = STATIC_DIR / "vendor" / "plotly-finance.min.js"
+VENDORED_PLOTLY_VERSION = "finance-4.1.0"
+
+
 @lru_cache(maxsize=1)
 def plotly_js() -> Path:
-    """plotly.min.js of the installed plotly package (found without importing plotly)."""
+    """The vendored finance bundle, else plotly.min.js of the installed plotly package
+    (found without importing plotly)."""
+    if VENDORED_PLOTLY.is_file():
+        return VENDORED_PLOTLY
     spec = importlib.util.find_spec("plotly")
     locations = list(spec.submodule_search_locations or []) if spec else []
     for folder in locations:
@@ -32,4 +42,5 @@ def plotly_js() -> Path:
 
 @lru_cache(maxsize=1)
 def plotly_version() -> str:
-    return version("plotly")
+    """Part of the script URL, so a browser cache never serves a stale bundle."""
+    return VENDORED_PLOTLY_VERSION if VENDORED_PLOTLY.is_file() else version("plotly")

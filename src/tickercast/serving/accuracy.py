@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from tickercast.errors import ValidationError
 from tickercast.storage import repository
 from tickercast.storage.models import Prediction
-from tickercast.storage.predictions import list_predictions
+from tickercast.storage.predictions import list_predictions, prediction_fields
 from tickercast.training.metrics import coverage, directional_accuracy, mae, mape
 
 __all__ = [
@@ -155,19 +155,7 @@ def accuracy_report(
 
 
 def _public_prediction(row: Prediction) -> dict[str, Any]:
-    return {
-        "origin_date": row.origin_date,
-        "target_date": row.target_date,
-        "model": row.model_name,
-        "version": row.model_version,
-        "base_close": row.base_close,
-        "point": row.point,
-        "lower_80": row.lower_80,
-        "upper_80": row.upper_80,
-        "lower_95": row.lower_95,
-        "upper_95": row.upper_95,
-        "actual": row.actual,
-    }
+    return {**prediction_fields(row), "actual": row.actual}
 
 
 def prediction_history(

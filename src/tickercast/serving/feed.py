@@ -40,7 +40,7 @@ from tickercast.serving.forecasting import STORED_LEVELS, prediction_rows
 from tickercast.serving.model_store import ModelStore
 from tickercast.serving.prediction_writer import PredictionWriter
 from tickercast.storage import repository
-from tickercast.storage.predictions import list_predictions, score_predictions
+from tickercast.storage.predictions import list_predictions, prediction_fields, score_predictions
 
 __all__ = ["BarHandler", "FeedState", "LiveFeed", "bar_payload", "build_feed"]
 
@@ -180,21 +180,7 @@ class BarHandler:
         )
         self.writer.submit(created)
         self.writer.flush()
-        row = created[0]
-        return {
-            "ticker": self.ticker,
-            "origin_date": row.origin_date,
-            "target_date": row.target_date,
-            "model": row.model_name,
-            "version": row.model_version,
-            "base_close": row.base_close,
-            "point": row.point,
-            "lower_80": row.lower_80,
-            "upper_80": row.upper_80,
-            "lower_95": row.lower_95,
-            "upper_95": row.upper_95,
-            "made_at": made_at,
-        }
+        return {"ticker": self.ticker, **prediction_fields(created[0]), "made_at": made_at}
 
     def _served_version(self) -> str | None:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,7 +18,13 @@ from sqlalchemy.orm import Session
 
 from tickercast.storage.models import Bar, Prediction
 
-__all__ = ["PredictionCreate", "insert_predictions", "list_predictions", "score_predictions"]
+__all__ = [
+    "PredictionCreate",
+    "insert_predictions",
+    "list_predictions",
+    "prediction_fields",
+    "score_predictions",
+]
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,22 @@ class PredictionCreate:
     upper_80: float | None = None
     lower_95: float | None = None
     upper_95: float | None = None
+
+
+def prediction_fields(row: Prediction | PredictionCreate) -> dict[str, Any]:
+    """What API answers and live events say about a prediction, stored or just made."""
+    return {
+        "origin_date": row.origin_date,
+        "target_date": row.target_date,
+        "model": row.model_name,
+        "version": row.model_version,
+        "base_close": row.base_close,
+        "point": row.point,
+        "lower_80": row.lower_80,
+        "upper_80": row.upper_80,
+        "lower_95": row.lower_95,
+        "upper_95": row.upper_95,
+    }
 
 
 def insert_predictions(*, session: Session, rows: Sequence[PredictionCreate]) -> int:
