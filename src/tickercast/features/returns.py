@@ -41,16 +41,17 @@ def window_features(returns: np.ndarray) -> np.ndarray:
 
     The raw returns plus their mean, standard deviation, largest absolute move, the sum (the
     log price change over the window) and the last return minus the mean (short reversal).
+    Written into one preallocated array: this runs on every single-window API request.
     """
     r = np.asarray(returns, dtype=np.float64)
-    mean = r.mean(axis=1, keepdims=True)
-    return np.hstack(
-        [
-            r,
-            mean,
-            r.std(axis=1, keepdims=True),
-            np.abs(r).max(axis=1, keepdims=True),
-            r.sum(axis=1, keepdims=True),
-            r[:, -1:] - mean,
-        ]
-    )
+    n, w = r.shape
+    out = np.empty((n, w + 5))
+    out[:, :w] = r
+    total = r.sum(axis=1)
+    mean = total / w
+    out[:, w] = mean
+    out[:, w + 1] = np.sqrt(((r - mean[:, None]) ** 2).sum(axis=1) / w)
+    out[:, w + 2] = np.abs(r).max(axis=1)
+    out[:, w + 3] = total
+    out[:, w + 4] = r[:, -1] - mean
+    return out

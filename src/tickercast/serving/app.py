@@ -16,6 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import sessionmaker
+from starlette.types import ASGIApp
 
 from tickercast import __version__
 from tickercast.config import Settings, get_settings
@@ -116,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             writer.close()
             engine.dispose()
 
-    app = FastAPI(
+    app = _TickercastAPI(
         title="tickercast",
         version=__version__,
         description="Stock price history, forecasts with calibrated intervals, and a live "
@@ -132,10 +133,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware, default=32 * 1024 * 1024, limits={"/predict_next_price": 64 * 1024}
     )
-    app.add_middleware(PredictNextPriceFastPath, enabled=settings.fast_path)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.state.metrics = metrics
+    app.fast_path = settings.fast_path
     return app
+
+
+class _TickercastAPI(FastAPI):
+    """FastAPI with the /predict_next_price fast path as its outermost layer."""
+
+    fast_path = True
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return PredictNextPriceFastPath(super().build_middleware_stack(), enabled=self.fast_path)
 
 
 async def _request_validation_error(_request: Request, exc: RequestValidationError) -> Response:

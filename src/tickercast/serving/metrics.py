@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["Metrics", "MetricsMiddleware"]
+__all__ = ["Metrics", "MetricsMiddleware", "server_timing"]
 
 
 class Metrics:
@@ -57,6 +57,10 @@ class Metrics:
     def track_queue(self, depth: Callable[[], int]) -> None:
         self.writer_queue.set_function(lambda: float(depth()))
 
+    def record_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
@@ -81,21 +85,21 @@ class MetricsMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                elapsed_ms = (time.perf_counter() - start) * 1000
-                headers = [
-                    *message.get("headers", []),
-                    (b"server-timing", b"app;dur=%.3f" % elapsed_ms),
-                ]
+                headers = [*message.get("headers", []), server_timing(start)]
                 message = {**message, "headers": headers}
             await send(message)
 
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = _route_template(scope)
-            method = scope["method"]
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(time.perf_counter() - start)
+            self.metrics.record_request(
+                scope["method"], _route_template(scope), status, time.perf_counter() - start
+            )
+
+
+def server_timing(start: float) -> tuple[bytes, bytes]:
+    """The ``Server-Timing`` header for a response whose work began at ``start``."""
+    return (b"server-timing", b"app;dur=%.3f" % ((time.perf_counter() - start) * 1000))
 
 
 def _route_template(scope: Scope) -> str:
