@@ -42,9 +42,17 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format src tests benchmarks scripts
 	$(BIN)/ruff check --fix src tests benchmarks scripts
 
+## bench: every benchmark (several minutes; results to record in benchmarks/README.md)
 bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_api.py
+	$(BIN)/python benchmarks/bench_models.py
+	$(BIN)/python benchmarks/bench_serving.py
+	$(BIN)/python benchmarks/bench_dashboard.py all
+
+## screenshot: the README picture (headless chromium)
+screenshot: $(VENV)/.installed-dev
+	$(BIN)/python scripts/screenshot.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
