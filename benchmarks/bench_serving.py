@@ -3,9 +3,11 @@
     .venv/bin/python benchmarks/bench_serving.py [--seconds 15] [--long 60]
 
 Needs `wrk` (Debian package) as the load generator, a separate process. Both servers run
-under uvicorn with the same worker count; wrk uses 64 connections. Measures requests/s, p50
-and p99 latency, resident memory per worker, /v1/predict/batch server time for 1,000 windows
-(Server-Timing header), and a long run for errors and memory growth. Prints Markdown tables.
+under uvicorn with the same worker count; wrk uses 64 connections. With one worker the
+server is pinned to CPU 1 and wrk to CPU 0 (taskset), so they do not fight over a core.
+Measures requests/s, p50 and p99 latency, resident memory per worker, /v1/predict/batch
+server time for 1,000 windows (Server-Timing header), and a long run for errors and memory
+growth. Prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -103,23 +105,25 @@ def worker_rss_mb(process: subprocess.Popen[bytes]) -> list[float]:
     return sizes
 
 
-def wrk(port: int, seconds: int, connections: int = 64) -> dict[str, float]:
+def pinned(cmd: list[str], cpu: int | None) -> list[str]:
+    """``cmd`` bound to one CPU with taskset, so load generator and server do not share one."""
+    return ["taskset", "-c", str(cpu), *cmd] if cpu is not None else cmd
+
+
+def wrk(port: int, seconds: int, connections: int = 64, cpu: int | None = None) -> dict[str, float]:
     script = HERE / "wrk_post.lua"
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--latency",
-            "-s",
-            str(script),
-            f"http://127.0.0.1:{port}/predict_next_price",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    threads = "-t1" if cpu is not None else "-t2"
+    command = [
+        "wrk",
+        threads,
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{port}/predict_next_price",
+    ]
+    out = subprocess.run(pinned(command, cpu), capture_output=True, text=True, check=True).stdout
 
     def ms(label: str) -> float:
         value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
@@ -182,14 +186,16 @@ def main() -> None:
                 "--workers",
                 str(workers),
             ]
+            # one worker: server on CPU 1, wrk on CPU 0; two workers share both CPUs with wrk
+            server_cpu, wrk_cpu = (1, 0) if workers == 1 else (None, None)
             for name, cmd, port in (
                 ("trivial FastAPI POST", trivial, 8101),
                 ("tickercast /predict_next_price", served, 8102),
             ):
-                process = start(cmd, env, port)
+                process = start(pinned(cmd, server_cpu), env, port)
                 try:
-                    wrk(port, 3)  # warm-up
-                    result = wrk(port, args.seconds)
+                    wrk(port, 3, cpu=wrk_cpu)  # warm-up
+                    result = wrk(port, args.seconds, cpu=wrk_cpu)
                     result["rss"] = statistics.mean(worker_rss_mb(process))
                     if name.startswith("tickercast") and workers == 1:
                         batch = batch_server_ms(port)

@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         def served_tickers() -> list[str]:
             with sessions() as session:
-                symbols = [s.symbol for s in repository.list_ticker_summaries(session=session)]
+                symbols = repository.list_ticker_symbols(session=session)
             return sorted({settings.default_ticker.upper(), *symbols})
 
         app.state.settings = settings

@@ -30,6 +30,7 @@ __all__ = [
     "get_ticker_id",
     "insert_bars",
     "list_ticker_summaries",
+    "list_ticker_symbols",
     "update_bars",
 ]
 
@@ -61,6 +62,11 @@ def get_or_create_ticker_id(*, session: Session, symbol: str) -> int:
         session.flush()
         ticker_id = ticker.id
     return ticker_id
+
+
+def list_ticker_symbols(*, session: Session) -> list[str]:
+    """Stored ticker symbols, sorted (cheap: no scan of the bars)."""
+    return list(session.scalars(select(Ticker.symbol).order_by(Ticker.symbol)))
 
 
 def list_ticker_summaries(*, session: Session) -> list[TickerSummary]:
