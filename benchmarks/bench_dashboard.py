@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from loadgen import wrk
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -197,39 +198,9 @@ def _sse_clients(url: str, n: int, seconds: float, out: Any) -> None:
     out.put(asyncio.run(main()))
 
 
-WRK_SCRIPT = Path(__file__).resolve().parent / "wrk_post.lua"  # the API benchmark's body
-
-
-def wrk(url: str, seconds: int, script: Path) -> dict[str, float]:
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            "-c64",
-            f"-d{seconds}s",
-            "--latency",
-            "-s",
-            str(script),
-            f"{url}/predict_next_price",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-    def ms(label: str) -> float:
-        match = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", out)
-        assert match, out
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
-        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        "p50_ms": ms("50%"),
-        "p99_ms": ms("99%"),
-        "non_2xx": float(errors.group(1)) if errors else 0.0,
-    }
+def api_load(url: str, seconds: int) -> dict[str, float]:
+    """wrk on POST /predict_next_price: requests/s, p50/p99 (ms), non-2xx answers."""
+    return wrk(f"{url}/predict_next_price", seconds)
 
 
 def _statuses(url: str) -> dict[str, float]:
@@ -244,16 +215,16 @@ def _statuses(url: str) -> dict[str, float]:
 
 def _sse_round(env: dict[str, str], clients: int, seconds: float, wrk_s: int) -> dict[str, Any]:
     with serve(env, "--no-feed") as url:
-        wrk(url, 3, WRK_SCRIPT)  # warm-up
-        baseline = wrk(url, wrk_s, WRK_SCRIPT)
+        api_load(url, 3)  # warm-up
+        baseline = api_load(url, wrk_s)
     with serve(env, "--replay", "AMZN", "--from", "2023-07-25", "--speed", "4") as url:
-        wrk(url, 3, WRK_SCRIPT)
+        api_load(url, 3)
         queue: Any = multiprocessing.Queue()
         process = multiprocessing.Process(target=_sse_clients, args=(url, clients, seconds, queue))
         process.start()
         time.sleep(min(10, seconds / 4))
         followers = httpx.get(f"{url}/v1/feed").json()["followers"]
-        loaded = wrk(url, wrk_s, WRK_SCRIPT)
+        loaded = api_load(url, wrk_s)
         loaded["statuses"] = _statuses(url)
         results = queue.get(timeout=seconds + 60)
         process.join()
@@ -269,8 +240,8 @@ def _sse_round(env: dict[str, str], clients: int, seconds: float, wrk_s: int) ->
         "bars_replayed": feed["bars"],
         "baseline": baseline,
         "with_feed_and_clients": loaded,
-        "rps_change_pct": 100 * (loaded["requests_per_s"] / baseline["requests_per_s"] - 1),
-        "p99_change_pct": 100 * (loaded["p99_ms"] / baseline["p99_ms"] - 1),
+        "rps_change_pct": 100 * (loaded["rps"] / baseline["rps"] - 1),
+        "p99_change_pct": 100 * (loaded["p99"] / baseline["p99"] - 1),
     }
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from loadgen import pinned, wrk
 
 HERE = Path(__file__).resolve().parent
 BODY = {"prices": [228.0, 230.1, 229.5, 231.2, 232.0, 231.0, 231.4]}
@@ -105,40 +106,8 @@ def worker_rss_mb(process: subprocess.Popen[bytes]) -> list[float]:
     return sizes
 
 
-def pinned(cmd: list[str], cpu: int | None) -> list[str]:
-    """``cmd`` bound to one CPU with taskset, so load generator and server do not share one."""
-    return ["taskset", "-c", str(cpu), *cmd] if cpu is not None else cmd
-
-
-def wrk(port: int, seconds: int, connections: int = 64, cpu: int | None = None) -> dict[str, float]:
-    script = HERE / "wrk_post.lua"
-    threads = "-t1" if cpu is not None else "-t2"
-    command = [
-        "wrk",
-        threads,
-        f"-c{connections}",
-        f"-d{seconds}s",
-        "--latency",
-        "-s",
-        str(script),
-        f"http://127.0.0.1:{port}/predict_next_price",
-    ]
-    out = subprocess.run(pinned(command, cpu), capture_output=True, text=True, check=True).stdout
-
-    def ms(label: str) -> float:
-        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-        return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[unit]
-
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        "requests": float(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
-        "p50": ms("50%"),
-        "p99": ms("99%"),
-        "errors": float(errors.group(1)) if errors else 0.0,
-        "socket_errors": float(sum(int(g) for g in socket.groups())) if socket else 0.0,
-    }
+def run_wrk(port: int, seconds: int, cpu: int | None = None) -> dict[str, float]:
+    return wrk(f"http://127.0.0.1:{port}/predict_next_price", seconds, cpu=cpu)
 
 
 def batch_server_ms(port: int, repeat: int = 30) -> float:
@@ -194,8 +163,8 @@ def main() -> None:
             ):
                 process = start(pinned(cmd, server_cpu), env, port)
                 try:
-                    wrk(port, 3, cpu=wrk_cpu)  # warm-up
-                    result = wrk(port, args.seconds, cpu=wrk_cpu)
+                    run_wrk(port, 3, cpu=wrk_cpu)  # warm-up
+                    result = run_wrk(port, args.seconds, cpu=wrk_cpu)
                     result["rss"] = statistics.mean(worker_rss_mb(process))
                     if name.startswith("tickercast") and workers == 1:
                         batch = batch_server_ms(port)
@@ -220,9 +189,9 @@ def main() -> None:
         served = [sys.executable, "-m", "tickercast", "serve", "--port", "8102"]
         process = start(served, env, 8102)
         try:
-            wrk(8102, 3)
+            run_wrk(8102, 3)
             before = worker_rss_mb(process)[0]
-            result = wrk(8102, args.long)
+            result = run_wrk(8102, args.long)
             after = worker_rss_mb(process)[0]
         finally:
             stop(process)
