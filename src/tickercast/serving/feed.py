@@ -364,18 +364,21 @@ class LiveFeed:
                 return
 
     async def _after_bar(self, day: dt.date, *, score: bool = True) -> None:
+        """Score the day, predict the next one, then publish both together: followers wake
+        once for the pair instead of once per event (each wake-up costs every stream)."""
         handler = self._handler()
-        if score:
-            scored = await self._call(handler.score, day)
-            if scored is not None:
-                self.counts.scores += 1
-                self.hub.publish("score", handler.ticker, scored)
+        scored = await self._call(handler.score, day) if score else None
+        if scored is not None:
+            self.counts.scores += 1
         try:
             prediction = await self._call(handler.predict, day)
         except ModelNotFound as exc:
+            prediction = None
             self._note_model(f"bars without predictions: {exc}")
-            return
-        self._note_model(None)
+        else:
+            self._note_model(None)
+        if scored is not None:
+            self.hub.publish("score", handler.ticker, scored)
         if prediction is not None:
             self.counts.predictions += 1
             self.hub.publish("prediction", handler.ticker, prediction)
