@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from tickercast.training.pipeline import validate
+from tickercast.training.report import direction_text
 
 SAMPLES = Path(__file__).parents[1] / "src" / "tickercast" / "data" / "samples"
 TICKERS = ("AMZN", "AAPL", "MSFT", "GOOG", "NVDA")
@@ -59,14 +60,10 @@ def main() -> None:
         print(f"{ticker}: {time.perf_counter() - t0:.0f} s", flush=True)
         period = f"{out['test_start']}..{out['test_end']}"
         for row in report.rows():
-            da = (
-                "n/a (no moves)"
-                if math.isnan(row["dir_acc"])
-                else f"{row['dir_acc']:.3f} [{row['dir_acc_low']:.3f}, {row['dir_acc_high']:.3f}]"
-            )
             lines.append(
                 f"| {ticker} | {period} | {row['model']} | {_f(row['relative_mae'], 4)} "
-                f"| {_f(row['skill'], 4)} | {_f(row['mase'], 3)} | {da} "
+                f"| {_f(row['skill'], 4)} | {_f(row['mase'], 3)} "
+                f"| {direction_text(row, 'n/a (no moves)')} "
                 f"| {_f(row['coverage_80'], 1)} | {_f(row['coverage_95'], 1)} "
                 f"| {_f(row['width_pct_80'], 2)} | {_f(row['lag_copy'], 3)} |"
             )

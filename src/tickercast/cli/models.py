@@ -16,6 +16,7 @@ from tickercast.config import Settings, get_settings
 from tickercast.errors import TickerNotFound
 from tickercast.models import MODELS
 from tickercast.training import pipeline, registry
+from tickercast.training.report import direction_text
 
 __all__ = ["load_closes", "models_app", "register"]
 
@@ -148,17 +149,12 @@ def _validation_table(result: pipeline.ValidationReport) -> Table:
         table.add_column(f"cov {lv}", justify="right")
     table.add_column("lag-copy", justify="right")
     for row in result.rows():
-        da = (
-            "n/a"
-            if math.isnan(row["dir_acc"])
-            else f"{row['dir_acc']:.3f} [{row['dir_acc_low']:.3f}, {row['dir_acc_high']:.3f}]"
-        )
         table.add_row(
             row["model"],
             _num(row["mae"]),
             _num(row["relative_mae"], 5),
             _num(row["mase"], 3),
-            da,
+            direction_text(row),
             *(_num(row[f"coverage_{lv}"], 1) for lv in result.levels),
             _num(row["lag_copy"], 3),
         )

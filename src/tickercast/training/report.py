@@ -17,7 +17,7 @@ import numpy as np
 
 from tickercast.training.walkforward import WalkForwardResult
 
-__all__ = ["metrics_rows", "render_html", "write_report"]
+__all__ = ["direction_text", "metrics_rows", "render_html", "write_report"]
 
 _ZOOM_DAYS = 120
 _ROLLING = 50
@@ -48,6 +48,14 @@ def metrics_rows(metrics: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any
             }
         )
     return rows
+
+
+def direction_text(row: Mapping[str, Any], missing: str = "n/a") -> str:
+    """Directional accuracy with its 95% CI, ``0.519 [0.475, 0.563]``; ``missing`` for naive,
+    which never predicts a move."""
+    if np.isnan(row["dir_acc"]):
+        return missing
+    return f"{row['dir_acc']:.3f} [{row['dir_acc_low']:.3f}, {row['dir_acc_high']:.3f}]"
 
 
 def _fmt(value: Any, digits: int = 4) -> str:
@@ -117,9 +125,7 @@ def render_html(
     for row in rows:
         cells = []
         for c in cols:
-            value = _fmt(row[c])
-            if c == "dir_acc" and not np.isnan(row["dir_acc"]):
-                value += f" [{row['dir_acc_low']:.3f}, {row['dir_acc_high']:.3f}]"
+            value = direction_text(row) if c == "dir_acc" else _fmt(row[c])
             cells.append(f"<td>{html.escape(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     figures = "".join(
