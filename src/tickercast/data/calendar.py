@@ -1,0 +1,96 @@
+"""Exchange sessions: which days a market trades, from the maintained `exchange_calendars`.
+
+Forecast targets, gap checks and update schedules count *sessions*, not business days:
+a business-day count treats exchange holidays (Good Friday, Thanksgiving, ...) as trading
+days, so a forecast aimed at one is never scored. XNYS (NYSE) is the default calendar; a
+ticker can name another (``TICKERCAST_TICKER_CALENDARS='{"SAP": "XETR"}'``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from tickercast.errors import ConfigError
+
+if TYPE_CHECKING:
+    import exchange_calendars
+
+__all__ = [
+    "DEFAULT_CALENDAR",
+    "calendar_name_for",
+    "get_calendar",
+    "missing_sessions",
+    "next_sessions",
+    "sessions_between",
+]
+
+DEFAULT_CALENDAR = "XNYS"
+_FIRST_DAY = "1970-01-02"
+_YEARS_AHEAD = 3
+
+
+@lru_cache(maxsize=16)
+def get_calendar(name: str = DEFAULT_CALENDAR) -> exchange_calendars.ExchangeCalendar:
+    """The calendar ``name`` (an ISO MIC such as XNYS), from 1970 to a few years ahead."""
+    import exchange_calendars as xcals
+
+    end = pd.Timestamp(dt.date.today().replace(month=1, day=1)) + pd.DateOffset(
+        years=_YEARS_AHEAD
+    )
+    try:
+        return xcals.get_calendar(name, start=_FIRST_DAY, end=end.strftime("%Y-%m-%d"))
+    except xcals.errors.InvalidCalendarName as exc:
+        raise ConfigError(
+            f"unknown exchange calendar {name!r}; use an ISO MIC such as XNYS or XLON"
+        ) from exc
+    except ValueError:  # the calendar starts later than 1970: take its own first session
+        return xcals.get_calendar(name, end=end.strftime("%Y-%m-%d"))
+
+
+def calendar_name_for(ticker: str, overrides: dict[str, str] | None = None) -> str:
+    """The calendar a ticker trades on: its override, else XNYS."""
+    return (overrides or {}).get(ticker.upper(), DEFAULT_CALENDAR)
+
+
+def next_sessions(
+    after: dt.date, count: int, calendar: str = DEFAULT_CALENDAR
+) -> list[dt.date]:
+    """The ``count`` sessions strictly after ``after`` (which need not be a session)."""
+    sessions = _session_days(calendar)
+    start = int(np.searchsorted(sessions, np.datetime64(after, "D"), side="right"))
+    found = sessions[start : start + count]
+    if len(found) < count:
+        raise ConfigError(
+            f"calendar {calendar} has no {count} sessions after {after}; it ends "
+            f"{sessions[-1]}"
+        )
+    return [d.astype(dt.date) for d in found]
+
+
+def sessions_between(
+    start: dt.date, end: dt.date, calendar: str = DEFAULT_CALENDAR
+) -> list[dt.date]:
+    """Sessions from ``start`` to ``end``, both included."""
+    sessions = _session_days(calendar)
+    lo = int(np.searchsorted(sessions, np.datetime64(start, "D"), side="left"))
+    hi = int(np.searchsorted(sessions, np.datetime64(end, "D"), side="right"))
+    return [d.astype(dt.date) for d in sessions[lo:hi]]
+
+
+def missing_sessions(days: np.ndarray, calendar: str = DEFAULT_CALENDAR) -> np.ndarray:
+    """For sorted ``datetime64[D]`` days, the sessions missing between each pair of neighbours."""
+    sessions = _session_days(calendar)
+    positions = np.searchsorted(sessions, days.astype("datetime64[D]"), side="left")
+    present = np.searchsorted(sessions, days.astype("datetime64[D]"), side="right") > positions
+    # sessions strictly between day[i] and day[i+1] = pos[i+1] - pos[i] - (day[i] is a session)
+    return np.maximum(np.diff(positions) - present[:-1].astype(np.int64), 0)
+
+
+@lru_cache(maxsize=16)
+def _session_days(calendar: str) -> np.ndarray:
+    return get_calendar(calendar).sessions.values.astype("datetime64[D]")
