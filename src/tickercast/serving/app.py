@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 
 from tickercast import __version__
 from tickercast.config import Settings, get_settings
+from tickercast.serving.body_limit import BodyLimitMiddleware
 from tickercast.serving.events import EventHub
 from tickercast.serving.fast_path import PredictNextPriceFastPath
 from tickercast.serving.feed import build_feed
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     for router in (live.router, accuracy.router, dashboard.router):
         app.include_router(router)
+    app.add_middleware(BodyLimitMiddleware, default=64 * 1024, limits=predict.BODY_LIMITS)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.state.metrics = metrics
     app.fast_path = settings.fast_path

@@ -68,7 +68,7 @@ _STATUS: tuple[tuple[type[TickercastError], int], ...] = (
 
 class FieldProblemPublic(BaseModel):
     loc: list[str | int] = Field(description="Where: body/query/path, then field names.")
-    msg: str = Field(examples=["Input should be greater than or equal to 1e-06"])
+    msg: str = Field(examples=["Input should be greater than or equal to 0.000001"])
     type: str = Field(examples=["greater_than_equal"])
     input: str | float | int | bool | None = Field(
         None, description="The offending value when it is a scalar (strings cut to 64 chars)."
@@ -188,8 +188,6 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> Respons
         detail = "no such endpoint; see /docs for the API"
     elif exc.status_code == 405:
         detail = f"method not allowed here; allowed: {(exc.headers or {}).get('Allow', '')}"
-    elif exc.status_code == 413:
-        detail = "the request body is over this endpoint's size limit"
     return problem_response(exc.status_code, detail=detail, headers=exc.headers)
 
 

@@ -143,6 +143,7 @@ Price = Annotated[
 """A close in [1e-6, 1e9]: wide enough for any listed stock, narrow enough that the log
 returns of any window stay small and no forecast or bound overflows float64."""
 
+
 def _whole_number(value: Any) -> Any:
     """JSON Schema's integer includes 90.0, so levels do too; 90.5, "90" and true stay out."""
     if isinstance(value, float) and value.is_integer():

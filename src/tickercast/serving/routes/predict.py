@@ -1,7 +1,8 @@
 """Predictions: the original /predict_next_price contract and the /v1 API.
 
 The three POST routes read their bodies through ``serving.json_body`` (strict JSON, bounded
-cost) under a body limit each that fits its largest valid request; see ``BODY_LIMITS``.
+cost) under a body limit each that fits its largest valid request (``BODY_LIMITS``, enforced by
+``serving.body_limit``).
 """
 
 from __future__ import annotations
@@ -72,7 +73,6 @@ _BODY_ERRORS = (400, 404, 413, 415, 422)
     response_model=PredictNextPriceResponse,
     responses=problem_responses(*_BODY_ERRORS),
     openapi_extra=openapi_body(PredictNextPriceRequest),
-    max_body_size=BODY_LIMITS[NEXT_PRICE_PATH],
 )
 async def predict_next_price(
     body: Annotated[PredictNextPriceRequest, Depends(json_body(PredictNextPriceRequest))],
@@ -91,7 +91,6 @@ async def predict_next_price(
     response_model=PredictionPublic,
     responses=problem_responses(*_BODY_ERRORS, 409, 503),
     openapi_extra=openapi_body(PredictRequest),
-    max_body_size=BODY_LIMITS["/v1/predict"],
 )
 def predict(
     body: Annotated[PredictRequest, Depends(json_body(PredictRequest))],
@@ -117,7 +116,6 @@ def predict(
     response_model=BatchPredictionPublic,
     responses=problem_responses(*_BODY_ERRORS),
     openapi_extra=openapi_body(BatchPredictRequest),
-    max_body_size=BODY_LIMITS["/v1/predict/batch"],
 )
 async def predict_batch(
     body: Annotated[
