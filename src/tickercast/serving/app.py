@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 
 from tickercast import __version__
 from tickercast.config import Settings, get_settings
+from tickercast.serving.batch_body import new_worker
 from tickercast.serving.body_limit import BodyLimitMiddleware
 from tickercast.serving.events import EventHub
 from tickercast.serving.fast_path import PredictNextPriceFastPath
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # thread (feed, prediction writer, model poller) is busy: bounds their effect on
         # request latency.
         sys.setswitchinterval(0.0005)
+        app.state.batch_worker = new_worker()
         app.state.events = EventHub()
         app.state.feed = build_feed(settings, app.state.events, sessions, store, writer)
         await app.state.feed.start()
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.feed.stop()  # its last prediction reaches the writer before close
             app.state.events.close()
             store.stop()
+            app.state.batch_worker.close()
             writer.close()
             engine.dispose()
 

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException
 
-__all__ = ["JsonBudget", "json_body", "openapi_body", "parse_json_body"]
+__all__ = ["JsonBudget", "json_body", "openapi_body", "parse_json_body", "require_json"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -46,7 +46,8 @@ class JsonBudget:
     quotes: int
     what: str
 
-    def check(self, body: bytes) -> None:
+    def problems(self, body: bytes) -> list[dict[str, Any]]:
+        """The first count over budget, as a field error on ``body`` (or nothing)."""
         counts = (
             ("values", body.count(b",") + 1, self.values),
             ("arrays or objects", body.count(b"[") + body.count(b"{"), self.containers),
@@ -54,16 +55,9 @@ class JsonBudget:
         )
         for name, found, most in counts:
             if found > most:
-                raise RequestValidationError(
-                    [
-                        {
-                            "type": "too_many_values",
-                            "loc": ("body",),
-                            "msg": f"the body holds {found:,} {name}; {self.what} holds at most "
-                            f"{most:,}",
-                        }
-                    ]
-                )
+                message = f"the body holds {found:,} {name}; {self.what} holds at most {most:,}"
+                return [{"type": "too_many_values", "loc": ("body",), "msg": message}]
+        return []
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -73,18 +67,19 @@ def _is_json(content_type: str | None) -> bool:
     )
 
 
-async def parse_json_body(
-    request: Request, model: type[M], *, budget: JsonBudget | None = None
-) -> M:
-    """The body as ``model``; 415 if it is not JSON, a validation error if it does not fit."""
+def require_json(request: Request) -> None:
+    """415 unless the body is declared JSON."""
     if not _is_json(request.headers.get("content-type")):
         given = request.headers.get("content-type") or "none"
         raise HTTPException(
             415, f"send the body as JSON (content-type: application/json); got {given!r}"
         )
-    body = await request.body()  # bounded by the route's max_body_size (413 past it)
-    if budget is not None:
-        budget.check(body)
+
+
+async def parse_json_body(request: Request, model: type[M]) -> M:
+    """The body as ``model``; 415 if it is not JSON, a validation error if it does not fit."""
+    require_json(request)
+    body = await request.body()  # bounded by the route's body limit (413 past it)
     try:
         return model.model_validate_json(body)
     except PydanticValidationError as exc:
@@ -92,13 +87,11 @@ async def parse_json_body(
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
 
 
-def json_body(
-    model: type[M], *, budget: JsonBudget | None = None
-) -> Callable[[Request], Awaitable[M]]:
+def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
     """A FastAPI dependency giving the body as ``model`` (see ``parse_json_body``)."""
 
     async def dependency(request: Request) -> M:
-        return await parse_json_body(request, model, budget=budget)
+        return await parse_json_body(request, model)
 
     return dependency
 

@@ -42,6 +42,7 @@ __all__ = [
     "FieldProblemPublic",
     "ProblemPublic",
     "document_problems",
+    "field_problems",
     "install_problem_handlers",
     "problem_response",
     "problem_responses",
@@ -165,6 +166,7 @@ def _where(loc: Sequence[str | int]) -> str:
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> Response:
     errors, omitted = field_problems(exc.errors())
+    omitted += getattr(exc, "omitted", 0)  # errors already cut where they were found
     if any(e["type"] == "json_invalid" for e in errors):
         # FastAPI's json.loads error carries the position in ``loc`` and the reason in ctx
         raw = exc.errors()[0]

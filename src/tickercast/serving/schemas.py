@@ -153,8 +153,8 @@ def _whole_number(value: Any) -> Any:
 
 Level = Annotated[
     int,
-    BeforeValidator(_whole_number),
     Field(ge=50, le=99, description="Interval level in percent."),
+    BeforeValidator(_whole_number),
 ]
 Ticker = Annotated[
     str,

@@ -1,7 +1,8 @@
 """Predictions: the original /predict_next_price contract and the /v1 API.
 
-The three POST routes read their bodies through ``serving.json_body`` (strict JSON, bounded
-cost) under a body limit each that fits its largest valid request (``BODY_LIMITS``, enforced by
+The three POST routes read their bodies through ``serving.json_body`` and
+``serving.batch_body`` (strict JSON, bounded cost, large batches parsed off the event loop),
+under a body limit each that fits its largest valid request (``BODY_LIMITS``, enforced by
 ``serving.body_limit``).
 """
 
@@ -10,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from tickercast.models import Forecast
 from tickercast.serving import forecasting
+from tickercast.serving.batch_body import BatchBody, batch_body
 from tickercast.serving.deps import (
     MetricsDep,
     ModelStoreDep,
@@ -29,15 +30,12 @@ from tickercast.serving.deps import (
 from tickercast.serving.fast_path import BODY_LIMIT as NEXT_PRICE_LIMIT
 from tickercast.serving.fast_path import PATH as NEXT_PRICE_PATH
 from tickercast.serving.fast_path import next_price
-from tickercast.serving.json_body import JsonBudget, json_body, openapi_body
+from tickercast.serving.json_body import json_body, openapi_body
 from tickercast.serving.model_store import ServedModel
 from tickercast.serving.problems import problem_responses
 from tickercast.serving.responses import json_response
 from tickercast.serving.schemas import (
-    MAX_BATCH_WINDOWS,
     MAX_LEVELS,
-    MAX_TICKER_CHARS,
-    MAX_WINDOW_PRICES,
     BatchPredictionPublic,
     BatchPredictRequest,
     ForecastPublic,
@@ -59,12 +57,6 @@ BODY_LIMITS = {
 }
 """Bytes per route: each fits the route's largest valid request in compact JSON."""
 
-_BATCH_BUDGET = JsonBudget(
-    values=MAX_BATCH_WINDOWS * MAX_WINDOW_PRICES + MAX_LEVELS + MAX_TICKER_CHARS + 8,
-    containers=MAX_BATCH_WINDOWS + 3 + MAX_TICKER_CHARS,
-    quotes=8 + 2 * MAX_TICKER_CHARS,
-    what=f"a batch of {MAX_BATCH_WINDOWS:,} windows of {MAX_WINDOW_PRICES} prices",
-)
 _BODY_ERRORS = (400, 404, 413, 415, 422)
 
 
@@ -118,9 +110,7 @@ def predict(
     openapi_extra=openapi_body(BatchPredictRequest),
 )
 async def predict_batch(
-    body: Annotated[
-        BatchPredictRequest, Depends(json_body(BatchPredictRequest, budget=_BATCH_BUDGET))
-    ],
+    body: Annotated[BatchBody, Depends(batch_body)],
     store: ModelStoreDep,
     settings: SettingsDep,
     metrics: MetricsDep,
@@ -128,7 +118,7 @@ async def predict_batch(
     """Up to 10,000 windows of one ticker in one vectorised call (columnar answer)."""
     ticker = (body.ticker or settings.default_ticker).upper()
     served = store.get(ticker)
-    forecast = await run_in_threadpool(_predict_windows, served, body.windows, body.levels)
+    forecast = await run_in_threadpool(_predict_windows, served, body, body.levels)
     metrics.predictions.labels(served.ticker, served.model.name, served.version).inc(len(forecast))
     return json_response(
         {
@@ -142,12 +132,9 @@ async def predict_batch(
     )
 
 
-def _predict_windows(
-    served: ServedModel, windows: list[list[float]], levels: Sequence[int]
-) -> Forecast:
+def _predict_windows(served: ServedModel, body: BatchBody, levels: Sequence[int]) -> Forecast:
     """The model's own window (the last ``window + 1`` closes) of each, in one call."""
-    size = served.model.window + 1
-    return served.model.predict(np.array([w[-size:] for w in windows]), levels)
+    return served.model.predict(body.last(served.model.window + 1), levels)
 
 
 _LEVEL = "(5[0-9]|[6-9][0-9])"
