@@ -16,14 +16,14 @@ from starlette.types import ASGIApp
 
 from tickercast import __version__
 from tickercast.config import Settings, get_settings
+from tickercast.live.events import EventHub
+from tickercast.live.feed import build_feed
+from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.batch_body import new_worker
 from tickercast.serving.body_limit import BodyLimitMiddleware
-from tickercast.serving.events import EventHub
 from tickercast.serving.fast_path import PredictNextPriceFastPath
-from tickercast.serving.feed import build_feed
 from tickercast.serving.metrics import Metrics, MetricsMiddleware
 from tickercast.serving.model_store import ModelStore
-from tickercast.serving.prediction_writer import PredictionWriter
 from tickercast.serving.problems import document_problems, install_problem_handlers
 from tickercast.serving.routes import (
     accuracy,
