@@ -1,6 +1,6 @@
 """The /v1/predict/batch body, parsed in a worker process once it is large.
 
-The largest valid batch (10,000 windows of 32 prices, ~7.5 MB) takes pydantic 50-80 ms to
+The largest valid batch (10,000 windows of 32 prices, ~7.5 MB) takes pydantic ~50 ms to
 parse and validate on this machine, and pydantic-core, like every JSON parser, holds the
 GIL while it works: a thread would not free the event loop, so every other request (even
 /healthz) would wait that long. Bodies over ``IN_PROCESS_BYTES`` are therefore parsed by a
