@@ -1,17 +1,15 @@
 """Read a JSON request body into a pydantic model, strictly and at a bounded cost.
 
-The prediction routes parse their bodies here instead of through FastAPI's body parameter,
-for three reasons:
+The prediction routes parse their bodies here instead of through FastAPI's body parameter:
 
 - ``model_validate_json`` parses and validates in one pass in pydantic-core, several times
   cheaper than FastAPI's ``json.loads`` + validation, and in JSON strict mode ("228" and
   ``true`` are not prices) exactly like the ``/predict_next_price`` fast path;
-- a JSON parser holds the GIL, so moving it to a thread would not free the event loop; what
-  keeps the loop responsive is bounding the work. The body size is bounded by the route's
-  ``max_body_size``; a ``JsonBudget`` also bounds the number of values and containers,
-  counted on the raw bytes (a C loop over a few MB, about a millisecond), because parse time
-  grows with them rather than with bytes: 7.6 MB of ``[1],`` costs 0.4 s or more, 7.4 MB of prices
-  tens of milliseconds;
+- the cost is bounded: a JSON parser holds the GIL (a thread would not free the event
+  loop), so bodies are capped per route (``serving.body_limit``), and the batch route, whose
+  limit is MBs, also counts values and containers on the raw bytes first (``JsonBudget``),
+  because parse time grows with their number rather than with bytes (7.6 MB of ``[1],``
+  takes pydantic ~0.4 s, 7.4 MB of prices ~50 ms; benchmarks/README.md);
 - errors leave as a ``RequestValidationError`` with ``loc`` starting at ``body``, so they
   get the same capped problem+json answer as every other validation error.
 
