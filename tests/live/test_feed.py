@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 from sqlalchemy.orm import sessionmaker
 
 from tests.serving.helpers import stored_predictions
 from tickercast.config import Settings
+from tickercast.data.calendar import next_sessions
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import BundledProvider, table_from_frame
 from tickercast.live.events import Event, EventHub
@@ -115,10 +115,11 @@ def test_replay_scores_each_day_and_predicts_from_history_up_to_the_cursor(
         assert p["base_close"] == closes[p["origin_date"]]
         assert p["point"] == pytest.approx(p["base_close"])
         assert p["lower_95"] < p["lower_80"] < p["point"] < p["upper_80"] < p["upper_95"]
-        target = np.busday_offset(np.datetime64(p["origin_date"]), 1)
-        assert p["target_date"] == str(target)
+        (target,) = next_sessions(dt.date.fromisoformat(p["origin_date"]), 1)
+        assert p["target_date"] == target.isoformat()
+    assert "2025-07-04" not in {p["target_date"] for p in predictions}  # Independence Day
     scores = run.of("score")
-    assert len(scores) == 17  # 2025-07-04 is a holiday: its prediction has no bar to meet
+    assert len(scores) == 18  # every replayed bar meets the prediction made for it
     for s in scores:
         assert s["actual"] == closes[s["target_date"]]
         assert s["error_pct"] == pytest.approx(100 * (s["point"] - s["actual"]) / s["actual"])
@@ -131,7 +132,7 @@ def test_replay_scores_each_day_and_predicts_from_history_up_to_the_cursor(
     }
     assert len(stored) == len(predictions)
     scored = [p for p in stored.values() if p.actual is not None]
-    assert len(scored) == 17
+    assert len(scored) == 18
     assert all(p.actual == closes[p.target_date.isoformat()] for p in scored)
 
 

@@ -1,12 +1,14 @@
 """Writes predictions off the request path: a daemon thread that batches inserts.
 
 ``submit`` only enqueues. The thread writes up to ``batch_size`` rows per transaction and
-scores them against stored bars. ``close`` drains the queue before returning, so a graceful
-shutdown loses nothing.
+scores them against stored bars, but for a replayed ticker only against bars up to the feed's
+cursor (``limit_scoring``): a bar stored beyond it has not "happened" yet. ``close`` drains
+the queue before returning, so a graceful shutdown loses nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import queue
 import threading
@@ -40,6 +42,7 @@ class PredictionWriter:
         self._thread = threading.Thread(target=self._run, name="prediction-writer", daemon=True)
         self.failed = 0
         self._pending = 0  # taken off the queue, not yet written
+        self._score_until: dict[int, dt.date] = {}  # ticker id -> last bar that may score
 
     def start(self) -> None:
         self._thread.start()
@@ -47,6 +50,14 @@ class PredictionWriter:
     def submit(self, rows: Sequence[PredictionCreate]) -> None:
         for row in rows:
             self._queue.put(row)
+
+    def limit_scoring(self, ticker_id: int, until: dt.date | None) -> None:
+        """Score ``ticker_id``'s predictions only against bars up to ``until`` (None: all).
+        The live feed sets it to its cursor while it replays stored history."""
+        if until is None:
+            self._score_until.pop(ticker_id, None)
+        else:
+            self._score_until[ticker_id] = until
 
     def depth(self) -> int:
         """Predictions submitted and not yet written (queued or in the batch being built)."""
@@ -91,7 +102,9 @@ class PredictionWriter:
             with self._sessions() as session, session.begin():
                 insert_predictions(session=session, rows=batch)
                 for ticker_id in {row.ticker_id for row in batch}:
-                    score_predictions(session=session, ticker_id=ticker_id)
+                    score_predictions(
+                        session=session, ticker_id=ticker_id, end=self._score_until.get(ticker_id)
+                    )
         except Exception:
             self.failed += len(batch)
             log.exception("could not write %d predictions", len(batch))
