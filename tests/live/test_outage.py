@@ -1,0 +1,111 @@
+"""The live feed through a database outage: PostgreSQL behind a TCP proxy the test
+controls goes away mid-replay. The feed retries with capped exponential back-off (visible
+in its status), keeps its cursor, and resumes once the database is back, without a restart,
+without a skipped bar and without duplicate predictions."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import sessionmaker
+
+from tests.live.tcp_proxy import TcpProxy
+from tests.live.test_feed import stored_bars
+from tests.serving.helpers import stored_predictions
+from tickercast.config import Settings
+from tickercast.live.events import EventHub
+from tickercast.live.feed import LiveFeed, build_feed
+from tickercast.live.prediction_writer import PredictionWriter
+from tickercast.serving.metrics import Metrics
+from tickercast.serving.model_store import ModelStore
+from tickercast.storage.db import make_engine
+
+REPLAY_FROM = dt.date(2025, 7, 1)  # 18 bars
+
+
+async def _until(check: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_feed_retries_through_a_database_outage_and_resumes_from_its_cursor(
+    champion_settings_any_db: Settings,
+) -> None:
+    stored = champion_settings_any_db
+    with TcpProxy.for_url(stored.resolved_database_url) as proxy:
+        settings = stored.model_copy(
+            update={
+                "database_url": proxy.url_through(stored.resolved_database_url),
+                "feed": "replay",
+                "feed_from": REPLAY_FROM,
+                "feed_speed": 40.0,
+                "feed_retry_first_s": 0.05,
+                "feed_retry_max_s": 0.2,
+            }
+        )
+        engine = make_engine(settings.resolved_database_url)
+        sessions = sessionmaker(engine, expire_on_commit=False)
+        store = ModelStore(settings, Metrics())
+        store.refresh(["AMZN"])
+        writer = PredictionWriter(sessions, max_wait_s=0.01)
+        writer.start()
+        seen: dict[str, Any] = {}
+
+        async def scenario() -> tuple[LiveFeed, EventHub]:
+            hub = EventHub()
+            feed = build_feed(settings, hub, sessions, store, writer)
+            await feed.start()
+            await _until(lambda: feed.counts.bars >= 5)
+            proxy.refuse()  # the database goes away mid-replay
+            await _until(lambda: feed.state == "retrying" and feed._retry.attempt >= 4)  # type: ignore[union-attr]
+            seen["cursor_down"] = feed.cursor
+            seen["status_down"] = feed.status()
+            await asyncio.sleep(0.5)  # still down: the cursor stays put
+            seen["cursor_later"] = feed.cursor
+            seen["bars_down"] = feed.counts.bars
+            proxy.forward()  # ... and comes back
+            await _until(lambda: feed.state == "finished")
+            await feed.stop()
+            return feed, hub
+
+        try:
+            feed, hub = asyncio.run(scenario())
+        finally:
+            writer.close()
+            engine.dispose()
+
+    down = seen["status_down"]
+    assert down["state"] == "retrying"
+    assert down["cursor"] == seen["cursor_down"] == seen["cursor_later"]
+    assert down["retry"]["attempt"] >= 4
+    assert down["retry"]["delay_s"] == 0.2  # 0.05, 0.1, 0.2, then capped
+    assert "OperationalError" in down["last_error"]
+    assert feed.status()["retry"] is None and feed.status()["last_error"] is None
+
+    events = hub.since(hub.first_id, "AMZN")
+    bars = [json.loads(e.data)["date"] for e in events if e.kind == "bar"]
+    expected = [b.date.isoformat() for b in stored_bars(stored, "AMZN", REPLAY_FROM)]
+    assert bars == expected  # every bar once, in order: none skipped, none repeated
+    states = [json.loads(e.data)["state"] for e in events if e.kind == "status"]
+    assert "retrying" in states and states[-1] == "finished"
+    scores = [json.loads(e.data)["target_date"] for e in events if e.kind == "score"]
+    assert scores == expected
+
+    rows = stored_predictions(stored, "AMZN", horizon=1)
+    keys = Counter((p.model_version, p.origin_date, p.target_date) for p in rows)
+    assert max(keys.values()) == 1
+    origins = sorted({p.origin_date.isoformat() for p in rows})
+    assert origins == ["2025-06-30", *expected]  # one prediction per bar, the outage's too
+    assert feed.counts.predictions == len(rows) == 19
