@@ -23,6 +23,7 @@ from tickercast.config import Settings
 from tickercast.live.events import EventHub
 from tickercast.live.feed import LiveFeed, build_feed
 from tickercast.live.prediction_writer import PredictionWriter
+from tickercast.serving.live_schemas import FeedStatusPublic
 from tickercast.serving.metrics import Metrics
 from tickercast.serving.model_store import ModelStore
 from tickercast.storage.db import make_engine
@@ -37,9 +38,12 @@ async def _until(check: Callable[[], bool], timeout_s: float = 30.0) -> None:
         await asyncio.sleep(0.01)
 
 
-@pytest.mark.parametrize(
+ON_POSTGRES = pytest.mark.parametrize(
     "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
+
+
+@ON_POSTGRES
 def test_feed_retries_through_a_database_outage_and_resumes_from_its_cursor(
     champion_settings_any_db: Settings,
 ) -> None:
@@ -92,6 +96,7 @@ def test_feed_retries_through_a_database_outage_and_resumes_from_its_cursor(
     assert down["retry"]["attempt"] >= 4
     assert down["retry"]["delay_s"] == 0.2  # 0.05, 0.1, 0.2, then capped
     assert "OperationalError" in down["last_error"]
+    assert FeedStatusPublic.model_validate(down).retry is not None  # what GET /v1/feed answers
     assert feed.status()["retry"] is None and feed.status()["last_error"] is None
 
     events = hub.since(hub.first_id, "AMZN")
@@ -109,3 +114,49 @@ def test_feed_retries_through_a_database_outage_and_resumes_from_its_cursor(
     origins = sorted({p.origin_date.isoformat() for p in rows})
     assert origins == ["2025-06-30", *expected]  # one prediction per bar, the outage's too
     assert feed.counts.predictions == len(rows) == 19
+
+
+@ON_POSTGRES
+def test_feed_that_starts_while_the_database_is_down_waits_for_it(
+    champion_settings_any_db: Settings,
+) -> None:
+    stored = champion_settings_any_db
+    with TcpProxy.for_url(stored.resolved_database_url) as proxy:
+        settings = stored.model_copy(
+            update={
+                "database_url": proxy.url_through(stored.resolved_database_url),
+                "feed": "replay",
+                "feed_from": dt.date(2025, 7, 21),
+                "feed_speed": 40.0,
+                "feed_retry_first_s": 0.05,
+                "feed_retry_max_s": 0.1,
+            }
+        )
+        engine = make_engine(settings.resolved_database_url)
+        sessions = sessionmaker(engine, expire_on_commit=False)
+        store = ModelStore(settings, Metrics())
+        store.refresh(["AMZN"])  # the champion is loaded before the database goes away
+        writer = PredictionWriter(sessions, max_wait_s=0.01)
+        writer.start()
+
+        async def scenario() -> tuple[LiveFeed, dict[str, Any]]:
+            proxy.refuse()
+            feed = build_feed(settings, EventHub(), sessions, store, writer)
+            await feed.start()
+            at_start = feed.status()
+            await _until(lambda: feed._retry is not None and feed._retry.attempt >= 3)
+            proxy.forward()
+            await _until(lambda: feed.state == "finished")
+            await feed.stop()
+            return feed, at_start
+
+        try:
+            feed, at_start = asyncio.run(scenario())
+        finally:
+            writer.close()
+            engine.dispose()
+
+    assert (at_start["state"], at_start["cursor"]) == ("retrying", None)
+    assert feed.cursor == dt.date(2025, 7, 25)
+    assert feed.counts.bars == 5
+    assert feed.counts.predictions == 6  # from 07-18 (the bar before the first) to 07-25
