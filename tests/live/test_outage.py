@@ -26,7 +26,9 @@ from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.live_schemas import FeedStatusPublic
 from tickercast.serving.metrics import Metrics
 from tickercast.serving.model_store import ModelStore
-from tickercast.storage.db import make_engine
+from tickercast.storage import repository
+from tickercast.storage.db import make_engine, session_scope
+from tickercast.storage.predictions import PredictionCreate
 
 REPLAY_FROM = dt.date(2025, 7, 1)  # 18 bars
 
@@ -160,3 +162,42 @@ def test_feed_that_starts_while_the_database_is_down_waits_for_it(
     assert feed.cursor == dt.date(2025, 7, 25)
     assert feed.counts.bars == 5
     assert feed.counts.predictions == 6  # from 07-18 (the bar before the first) to 07-25
+
+
+@ON_POSTGRES
+def test_prediction_writer_keeps_a_batch_through_a_short_outage(
+    champion_settings_any_db: Settings,
+) -> None:
+    stored = champion_settings_any_db
+    with TcpProxy.for_url(stored.resolved_database_url) as proxy:
+        engine = make_engine(proxy.url_through(stored.resolved_database_url))
+        sessions = sessionmaker(engine, expire_on_commit=False)
+        writer = PredictionWriter(sessions, max_wait_s=0.01, retry_delays_s=(0.1,) * 20)
+        writer.start()
+        with session_scope(stored) as session:
+            ticker_id = repository.get_ticker_id(session=session, symbol="AMZN")
+        assert ticker_id is not None
+        row = PredictionCreate(
+            ticker_id,
+            "naive",
+            "1",
+            dt.date(2025, 7, 24),
+            dt.date(2025, 7, 25),
+            1,
+            dt.datetime.now(dt.UTC),
+            232.23,
+            232.23,
+        )
+        try:
+            proxy.refuse()
+            writer.submit([row])
+            time.sleep(0.5)  # a few refused attempts
+            assert writer.depth() == 1
+            proxy.forward()
+            writer.flush()
+        finally:
+            writer.close()
+            engine.dispose()
+    assert writer.failed == 0
+    (written,) = stored_predictions(stored, "AMZN")
+    assert (written.origin_date, written.actual) == (dt.date(2025, 7, 24), 231.440002)
