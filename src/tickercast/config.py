@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str | None = Field(
         None, description="MLflow tracking store; default sqlite:///<data_dir>/mlflow.db."
     )
+    ray_address: str | None = Field(
+        None,
+        description="Ray cluster for many-ticker validate/train (e.g. ray://head:10001); "
+        "default: a local Ray instance.",
+    )
     default_ticker: str = Field("AMZN", description="Ticker behind POST /predict_next_price.")
     host: str = "127.0.0.1"
     port: int = 8000

@@ -11,11 +11,12 @@ import numpy as np
 import typer
 from rich.table import Table
 
+from tickercast.cli import fleet as fleet_cli
 from tickercast.cli.common import console, err_console, print_json
 from tickercast.config import Settings, get_settings
-from tickercast.errors import TickerNotFound
+from tickercast.errors import ConfigError, TickerNotFound
 from tickercast.models import MODELS
-from tickercast.training import pipeline, registry
+from tickercast.training import fleet, pipeline, registry
 from tickercast.training.report import direction_text
 
 __all__ = ["load_closes", "models_app", "register"]
@@ -48,8 +49,14 @@ def load_closes(ticker: str, settings: Settings) -> tuple[np.ndarray, np.ndarray
         return repository.get_closes(session=session, ticker_id=ticker_id)
 
 
+TickerArg = Annotated[
+    str | None,
+    typer.Argument(help="Ticker symbol, e.g. AMZN (or use --tickers / --all for many on Ray)."),
+]
+
+
 def train(
-    ticker: Annotated[str, typer.Argument(help="Ticker symbol, e.g. AMZN.")],
+    ticker: TickerArg = None,
     model: Annotated[
         str, typer.Option("--model", "-m", help=f"One of: {', '.join(MODELS)}.")
     ] = "lightgbm",
@@ -58,12 +65,40 @@ def train(
     ] = False,
     test_days: Annotated[int, typer.Option(help="Walk-forward test days.")] = 500,
     refit_every: Annotated[int, typer.Option(help="Refit every N test days.")] = 20,
+    tickers: fleet_cli.TickersOpt = None,
+    all_: fleet_cli.AllOpt = False,
+    cpus: fleet_cli.CpusOpt = 2,
+    ray_address: fleet_cli.RayAddressOpt = None,
+    batch_size: fleet_cli.BatchOpt = None,
+    sequential: fleet_cli.SequentialOpt = False,
     progress: ProgressOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Validate MODEL against naive, fit it on all history and log it to MLflow."""
+    """Validate MODEL against naive, fit it on all history and log it to MLflow.
+
+    With --tickers or --all each ticker runs the same pipeline (MLflow run, and with
+    --register the promotion gate) as a Ray task; a failing ticker is reported, the rest
+    finish."""
     settings = get_settings()
     pipeline.parse_models([model])
+    names = fleet_cli.pick_tickers(ticker, tickers, all_)
+    if names is not None:
+        options = fleet.FleetOptions(
+            "train", (model,), test_days=test_days, refit_every=refit_every, register=register_
+        )
+        fleet_cli.run(
+            names,
+            options,
+            settings,
+            cpus=cpus,
+            ray_address=ray_address,
+            batch_size=batch_size,
+            sequential=sequential,
+            progress=progress,
+            as_json=as_json,
+        )
+        return
+    assert ticker is not None
     dates, closes = load_closes(ticker, settings)
     result = pipeline.train(
         ticker,
@@ -95,7 +130,7 @@ def train(
 
 
 def validate(
-    ticker: Annotated[str, typer.Argument(help="Ticker symbol, e.g. AMZN.")],
+    ticker: TickerArg = None,
     models: Annotated[
         str, typer.Option(help=f"Comma-separated models ({', '.join(MODELS)}); naive is always in.")
     ] = "naive,lightgbm,lstm",
@@ -104,12 +139,41 @@ def validate(
     report: Annotated[
         Path | None, typer.Option(help="Write an HTML report with plots to this path.")
     ] = None,
+    tickers: fleet_cli.TickersOpt = None,
+    all_: fleet_cli.AllOpt = False,
+    cpus: fleet_cli.CpusOpt = 2,
+    ray_address: fleet_cli.RayAddressOpt = None,
+    batch_size: fleet_cli.BatchOpt = None,
+    sequential: fleet_cli.SequentialOpt = False,
     progress: ProgressOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Walk-forward validation of models against naive on the same test days."""
+    """Walk-forward validation of models against naive on the same test days.
+
+    With --tickers or --all every ticker is validated as a Ray task and summarised in one
+    table (relative MAE per model); a failing ticker is reported, the rest finish."""
     settings = get_settings()
     names = pipeline.parse_models(models)
+    many = fleet_cli.pick_tickers(ticker, tickers, all_)
+    if many is not None:
+        if report is not None:
+            raise ConfigError("--report works with one TICKER, not --tickers / --all")
+        options = fleet.FleetOptions(
+            "validate", tuple(names), test_days=test_days, refit_every=refit_every
+        )
+        fleet_cli.run(
+            many,
+            options,
+            settings,
+            cpus=cpus,
+            ray_address=ray_address,
+            batch_size=batch_size,
+            sequential=sequential,
+            progress=progress,
+            as_json=as_json,
+        )
+        return
+    assert ticker is not None
     dates, closes = load_closes(ticker, settings)
     result = pipeline.validate(
         closes,
