@@ -38,9 +38,7 @@ def _jobs() -> list[fleet.TickerJob]:
     jobs = []
     for t in TICKERS:
         frame = BundledProvider().fetch(t).frame
-        jobs.append(
-            fleet.TickerJob(t, frame["close"].to_numpy(float), frame["date"].to_numpy())
-        )
+        jobs.append(fleet.TickerJob(t, frame["close"].to_numpy(float), frame["date"].to_numpy()))
     short = jobs[0]
     jobs.append(fleet.TickerJob("SHORT", short.closes[:60], short.dates[:60]))  # too little history
     return jobs
@@ -60,7 +58,12 @@ def test_ray_validate_gives_the_sequential_metrics_and_reports_the_failing_ticke
     settings = Settings()
     seen: list[str] = []
     on_ray = fleet.run_fleet(
-        jobs, options, settings, use_ray=True, batch_size=1, on_outcome=lambda o: seen.append(o.ticker)
+        jobs,
+        options,
+        settings,
+        use_ray=True,
+        batch_size=1,
+        on_outcome=lambda o: seen.append(o.ticker),
     )
     sequential = fleet.run_fleet(jobs, options, settings, use_ray=False)
 
@@ -147,8 +150,17 @@ def test_train_register_on_ray_logs_and_gates_each_ticker(
 def test_validate_table_on_sequential_path(stored: Settings) -> None:
     result = runner.invoke(
         app,
-        ["validate", "--tickers", "AAPL,SHORT", "--models", "naive,lightgbm", "--sequential",
-         "--test-days", "30", "--no-progress"],
+        [
+            "validate",
+            "--tickers",
+            "AAPL,SHORT",
+            "--models",
+            "naive,lightgbm",
+            "--sequential",
+            "--test-days",
+            "30",
+            "--no-progress",
+        ],
     )
     assert result.exit_code == 1
     assert "AAPL" in result.stdout and "SHORT" in result.stdout and "failed" in result.stdout

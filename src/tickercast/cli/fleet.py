@@ -87,8 +87,9 @@ def run(
     jobs, missing = fleet.load_jobs(names or None, settings)
     address = ray_address or settings.ray_address or os.environ.get("RAY_ADDRESS") or None
     with new_progress(disable=not progress or as_json) as bar:
-        task = bar.add_task(f"{options.kind} on {'1 process' if sequential else 'Ray'}",
-                            total=len(jobs))
+        task = bar.add_task(
+            f"{options.kind} on {'1 process' if sequential else 'Ray'}", total=len(jobs)
+        )
         outcomes = fleet.run_fleet(
             jobs,
             options,

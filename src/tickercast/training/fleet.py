@@ -94,8 +94,13 @@ def load_jobs(
             ticker_id = repository.get_ticker_id(session=session, symbol=name)
             if ticker_id is None:
                 missing.append(
-                    TickerOutcome(name, False, 0.0, error=f"unknown ticker {name!r}",
-                                  error_type="TickerNotFound")
+                    TickerOutcome(
+                        name,
+                        False,
+                        0.0,
+                        error=f"unknown ticker {name!r}",
+                        error_type="TickerNotFound",
+                    )
                 )
                 continue
             dates, closes = repository.get_closes(session=session, ticker_id=ticker_id)
@@ -212,8 +217,13 @@ def _run_on_ray(
                 yield ray.get(ref)
             except Exception as exc:  # a worker died (OOM, kill): report its tickers
                 yield [
-                    TickerOutcome(j.ticker, False, 0.0, error=f"Ray task failed: {exc}",
-                                  error_type=type(exc).__name__)
+                    TickerOutcome(
+                        j.ticker,
+                        False,
+                        0.0,
+                        error=f"Ray task failed: {exc}",
+                        error_type=type(exc).__name__,
+                    )
                     for j in batch
                 ]
     finally:
