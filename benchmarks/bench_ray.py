@@ -120,6 +120,10 @@ def main() -> None:
     same = _metrics(on_ray) == _metrics(sequential)
     ok = sum(o.ok for o in on_ray)
     per_ticker = sum(o.seconds for o in sequential) / len(sequential)
+    cpu_seq = sum(o.cpu_seconds for o in sequential) / len(sequential)
+    cpu_ray = sum(o.cpu_seconds for o in on_ray) / len(on_ray)
+    cpus_got_seq = sum(o.cpu_seconds for o in sequential) / seq_s
+    cpus_got_ray = sum(o.cpu_seconds for o in on_ray) / ray_s
     in_tickers_ray = sum(o.seconds for o in on_ray)
     overhead_task_ms = (ray_s * args.cpus - in_tickers_ray) * 1000 / n_tasks
     speedup = seq_s / ray_s
@@ -138,14 +142,25 @@ def main() -> None:
         f"worker warm-up {warmup_s:.2f} s)"
     )
     print(f"speed-up: {speedup:.2f}x  (parallel efficiency {efficiency:.0%})")
+    print(
+        f"CPU per ticker: sequential {cpu_seq * 1000:.0f} ms, in Ray tasks {cpu_ray * 1000:.0f} ms;"
+        f" CPUs actually obtained: sequential {cpus_got_seq:.2f}, Ray {cpus_got_ray:.2f}"
+    )
     print(f"overhead per task: empty-task round trip {empty_ms:.1f} ms CPU-time; in this run")
     print(f"  {overhead_task_ms:.0f} ms per task = (wall x CPUs - seconds inside tickers) / tasks")
-    print("projection (per-ticker cost x tickers / (nodes x CPUs x measured efficiency)):")
+    # on dedicated CPUs a ticker costs its CPU time; what is lost to Ray is the per-task
+    # overhead measured above, spread over the tickers of a task
+    per_task = len(jobs) / n_tasks
+    cost = cpu_ray + max(overhead_task_ms, 0.0) / 1000 / per_task
+    print(
+        f"projection on dedicated CPUs: {cost * 1000:.0f} ms per ticker "
+        "(CPU per ticker in Ray + overhead per task / tickers per task), perfect packing:"
+    )
     print("| tickers | nodes x CPUs | projected minutes |")
     for n_tickers in (200, 5000):
         for nodes in (1, 4, 16):
             cpus = nodes * args.cpus
-            minutes = n_tickers * per_ticker / (cpus * efficiency) / 60
+            minutes = n_tickers * cost / cpus / 60
             print(f"| {n_tickers} | {nodes} x {args.cpus} | {minutes:.2f} |")
 
 

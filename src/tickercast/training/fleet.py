@@ -66,12 +66,14 @@ class TickerOutcome:
     error: str | None = None
     error_type: str | None = None
     detail: str | None = field(default=None, repr=False)
+    cpu_seconds: float = 0.0  # CPU time of the work; below ``seconds`` when the CPU is shared
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ticker": self.ticker,
             "ok": self.ok,
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "result": self.result,
             "error": self.error,
             "error_type": self.error_type,
@@ -112,7 +114,7 @@ def load_jobs(
 
 def run_one(job: TickerJob, options: FleetOptions, settings: Settings) -> TickerOutcome:
     """The one-ticker pipeline; any error is caught and reported, so the fleet goes on."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
         if options.kind == "validate":
             result = pipeline.validate(
@@ -143,8 +145,15 @@ def run_one(job: TickerJob, options: FleetOptions, settings: Settings) -> Ticker
             error=message,
             error_type=type(exc).__name__,
             detail=traceback.format_exc(),
+            cpu_seconds=time.process_time() - c0,
         )
-    return TickerOutcome(job.ticker, True, time.perf_counter() - t0, result=result)
+    return TickerOutcome(
+        job.ticker,
+        True,
+        time.perf_counter() - t0,
+        result=result,
+        cpu_seconds=time.process_time() - c0,
+    )
 
 
 def run_batch(
