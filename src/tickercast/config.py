@@ -32,6 +32,27 @@ class Settings(BaseSettings):
         None, description="MLflow tracking store; default sqlite:///<data_dir>/mlflow.db."
     )
     default_ticker: str = Field("AMZN", description="Ticker behind POST /predict_next_price.")
+    db_connect_timeout_s: float = Field(
+        3.0, gt=0, description="PostgreSQL: seconds to open a connection before giving up."
+    )
+    db_statement_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds one SQL statement may run (PostgreSQL statement_timeout, and a "
+        "client-side deadline for a server or network that hangs).",
+    )
+    db_pool_timeout_s: float = Field(
+        5.0, gt=0, description="Seconds a request waits for a free pooled connection."
+    )
+    sqlite_busy_timeout_s: float = Field(
+        5.0, ge=0, description="SQLite: seconds to wait for a lock held by another process."
+    )
+    db_retry_after_s: int = Field(
+        5, ge=1, description="Retry-After seconds sent with 503 while the database is down."
+    )
+    readyz_timeout_s: float = Field(
+        2.0, gt=0, description="Seconds /readyz waits for the database before answering 503."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

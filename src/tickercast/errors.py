@@ -9,7 +9,9 @@
     │   ├── TickerNotFound
     │   └── ModelNotFound
     ├── ModelError                  a model cannot be fitted, loaded or used
-    └── RequestTooLarge             a request exceeds a documented limit
+    │   └── ModelUnavailable        the champion is broken and nothing can stand in; retry later
+    ├── RequestTooLarge             a request exceeds a documented limit
+    └── DatabaseUnavailable         the database refuses, hangs or is locked; retry later
 
 Domain code raises these, never HTTPException: the API maps them to status codes in one
 place (serving.app), the CLI prints the message and exits 1.
@@ -23,8 +25,10 @@ from dataclasses import dataclass
 __all__ = [
     "ConfigError",
     "DataError",
+    "DatabaseUnavailable",
     "ModelError",
     "ModelNotFound",
+    "ModelUnavailable",
     "NotFoundError",
     "ProviderError",
     "RequestTooLarge",
@@ -93,5 +97,21 @@ class ModelError(TickercastError):
     pass
 
 
+class ModelUnavailable(ModelError):
+    """The champion's files cannot be loaded and no earlier version stands in for it."""
+
+    def __init__(self, message: str, retry_after: int = 30) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class RequestTooLarge(TickercastError):
     pass
+
+
+class DatabaseUnavailable(TickercastError):
+    """The database cannot be reached in time; ``retry_after`` is seconds a client should wait."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

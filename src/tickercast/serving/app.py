@@ -47,8 +47,9 @@ from tickercast.serving.routes import (
     predict,
     tickers,
 )
+from tickercast.serving.unavailable import add_unavailable_handlers
 from tickercast.storage import repository
-from tickercast.storage.db import make_engine
+from tickercast.storage.db import DatabaseTimeouts, make_engine
 
 __all__ = ["create_app"]
 
@@ -70,7 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.resolved_database_url)
+        engine = make_engine(
+            settings.resolved_database_url, DatabaseTimeouts.from_settings(settings)
+        )
         sessions = sessionmaker(engine, expire_on_commit=False)
         store = ModelStore(settings, metrics)
         writer = PredictionWriter(
@@ -126,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_exception_handler(TickercastError, _domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _request_validation_error)  # type: ignore[arg-type]
+    add_unavailable_handlers(app, retry_after=settings.db_retry_after_s)
     for router in (health.router, tickers.router, predict.router, models.router, ops.router):
         app.include_router(router)
     for router in (live.router, accuracy.router, dashboard.router):

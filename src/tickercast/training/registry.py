@@ -42,10 +42,13 @@ __all__ = [
     "ChampionInfo",
     "PromotionDecision",
     "VersionInfo",
+    "fallback_versions",
     "get_champion_version",
     "list_versions",
     "load_champion",
+    "load_version",
     "log_training_run",
+    "native_model_dir",
     "promote",
     "register_version",
     "registered_name",
@@ -194,8 +197,9 @@ def log_training_run(
             tags=[RunTag("mlflow.note.content", _run_note(model, metrics))],
         )
         with tempfile.TemporaryDirectory() as tmp:
-            root = Path(tmp)
-            model.save(root / "model")
+            root = Path(tmp) / "run"
+            root.mkdir()
+            _save_model_dir(model, Path(tmp) / "forecaster", root / "model")
             (root / "model" / "describe.json").write_text(json.dumps(described, indent=2))
             val = root / "validation"
             val.mkdir()
@@ -211,6 +215,21 @@ def log_training_run(
         client.set_terminated(run_id, "FAILED")
         raise
     return str(run_id)
+
+
+def _save_model_dir(model: Forecaster, native: Path, target: Path) -> None:
+    """``target`` as an MLflow pyfunc model (MLmodel, signature, input example) with the
+    native files under ``artifacts/forecaster``, which the service reads directly."""
+    from tickercast.training.pyfunc import save_pyfunc
+
+    model.save(native)
+    save_pyfunc(model, native, target)
+
+
+def native_model_dir(model_dir: Path) -> Path:
+    """Where the native files are in a downloaded ``model/`` (older runs hold them at top)."""
+    from_pyfunc = model_dir / "artifacts" / "forecaster"
+    return from_pyfunc if (model_dir / "MLmodel").is_file() else model_dir
 
 
 def _run_note(model: Forecaster, metrics: Mapping[str, Any]) -> str:
@@ -331,17 +350,22 @@ def _get_version(client: MlflowClient, ticker: str, version: str) -> ModelVersio
 
 def load_champion(ticker: str, settings: Settings) -> tuple[Forecaster, ChampionInfo]:
     """Download and load the champion model; ``ModelNotFound`` when there is none."""
-    client = _client(settings)
     version = get_champion_version(ticker, settings)
     if version is None:
         raise ModelNotFound(
             f"no champion model for {ticker.upper()}; run `tickercast train {ticker.upper()} "
             "--model lightgbm --register` or `tickercast init`"
         )
+    return load_version(ticker, version, settings)
+
+
+def load_version(ticker: str, version: str, settings: Settings) -> tuple[Forecaster, ChampionInfo]:
+    """Download and load one registered version through the native (fast) path."""
+    client = _client(settings)
     mv = _get_version(client, ticker, version)
     with tempfile.TemporaryDirectory() as tmp:
         path = client.download_artifacts(str(mv.run_id), "model", tmp)
-        model = load_model(path)
+        model = load_model(native_model_dir(Path(path)))
     run = client.get_run(str(mv.run_id))
     tags = dict(mv.tags)
     rel = _float_tag(tags, "relative_mae")
@@ -360,6 +384,23 @@ def load_champion(ticker: str, settings: Settings) -> tuple[Forecaster, Champion
         promotion=tags.get("promotion"),
     )
     return model, info
+
+
+def fallback_versions(ticker: str, broken: str, settings: Settings) -> list[str]:
+    """Versions to serve while champion ``broken`` cannot load, best first: earlier
+    champions (most recently promoted first), then naive versions (newest first)."""
+    versions = [mv for mv in _all_versions(_client(settings), ticker) if str(mv.version) != broken]
+    promoted = sorted(
+        (mv for mv in versions if mv.tags.get("promoted_at")),
+        key=lambda mv: (mv.tags["promoted_at"], int(mv.version)),
+        reverse=True,
+    )
+    naive = [mv for mv in reversed(versions) if mv.tags.get("model_name") == "naive"]
+    out: list[str] = []
+    for mv in (*promoted, *naive):
+        if str(mv.version) not in out and mv.tags.get("champion_eligible") != "false":
+            out.append(str(mv.version))
+    return out
 
 
 def _walkforward_frame(client: MlflowClient, run_id: str) -> pd.DataFrame | None:
