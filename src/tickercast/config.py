@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     readyz_timeout_s: float = Field(
         2.0, gt=0, description="Seconds /readyz waits for the database before answering 503."
     )
+    http_header_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a request's headers."
+    )
+    http_body_timeout_s: float = Field(
+        30.0, gt=0, description="Seconds a client has to send a request's body after its headers."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

@@ -59,6 +59,8 @@ def serve(
     The feed runs only with one worker: its events are kept in the serving process."""
     import uvicorn
 
+    from tickercast.serving.slow_clients import DeadlineHttpProtocol
+
     settings = get_settings()
     workers = workers or settings.workers
     feed = _feed_environment(replay, from_date, speed, poll, every, ticker, no_feed)
@@ -79,6 +81,7 @@ def serve(
         workers=workers,
         log_level=settings.log_level,
         timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
+        http=DeadlineHttpProtocol,  # header and body read deadlines
     )
 
 

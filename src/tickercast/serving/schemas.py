@@ -268,6 +268,9 @@ class ServedModelPublic(BaseModel):
     serving_naive: bool = Field(description="True when naive is served because nothing beat it.")
     metrics: dict[str, float]
     loaded_at: dt.datetime
+    warning: str | None = Field(
+        None, description="Set while this version stands in for a champion that cannot load."
+    )
 
 
 class ReloadPublic(BaseModel):

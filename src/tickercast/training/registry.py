@@ -443,7 +443,8 @@ def _set_champion(
     client.set_registered_model_alias(name, CHAMPION_ALIAS, version)
     client.set_model_version_tag(name, version, "promotion", promotion)
     client.set_model_version_tag(
-        name, version, "promoted_at", datetime.now(UTC).isoformat(timespec="seconds")
+        # microseconds: the fallback after a broken champion orders versions by this
+        name, version, "promoted_at", datetime.now(UTC).isoformat(timespec="microseconds")
     )
     client.set_model_version_tag(name, version, "promotion_note", note[:4900])
 

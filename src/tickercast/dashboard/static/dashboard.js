@@ -544,13 +544,15 @@
     }
     const skill = model.skill == null ? "–" : `${(100 * model.skill).toFixed(2)} %`;
     const rel = model.relative_mae == null ? "–" : model.relative_mae.toFixed(3);
-    let warning = "";
+    let warning = model.warning
+      ? `<p class="warning" data-testid="fallback-warning">${esc(model.warning)}</p>`
+      : "";
     if (model.serving_naive) {
-      warning =
+      warning +=
         `<p class="warning" data-testid="naive-warning">Serving naive: no trained model beat ` +
         `“tomorrow = today” out of sample, so the forecast is the last close.</p>`;
     } else if (!model.beats_naive) {
-      warning = `<p class="warning" data-testid="naive-warning">This model did not beat naive in walk-forward validation.</p>`;
+      warning += `<p class="warning" data-testid="naive-warning">This model did not beat naive in walk-forward validation.</p>`;
     }
     const cursor = isFeedTicker() && state.feed.kind === "replay" ? state.feed.cursor : null;
     if (cursor && model.trained_to && model.trained_to > cursor) {
