@@ -19,6 +19,7 @@ from typing import Any
 import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+from mlflow.pyfunc import PythonModel
 
 from tickercast import __version__
 from tickercast.models import Forecaster, load_model
@@ -29,7 +30,7 @@ ARTIFACT = "forecaster"
 DEFAULT_LEVELS = [80, 95]
 
 
-class ForecasterPyfunc(mlflow.pyfunc.PythonModel):  # type: ignore[misc]
+class ForecasterPyfunc(PythonModel):
     """A saved tickercast Forecaster behind MLflow's python_function flavour."""
 
     def load_context(self, context: Any) -> None:

@@ -444,7 +444,10 @@ def _set_champion(
     client.set_model_version_tag(name, version, "promotion", promotion)
     client.set_model_version_tag(
         # microseconds: the fallback after a broken champion orders versions by this
-        name, version, "promoted_at", datetime.now(UTC).isoformat(timespec="microseconds")
+        name,
+        version,
+        "promoted_at",
+        datetime.now(UTC).isoformat(timespec="microseconds"),
     )
     client.set_model_version_tag(name, version, "promotion_note", note[:4900])
 
