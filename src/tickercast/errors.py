@@ -11,7 +11,7 @@
     ├── ModelError                  a model cannot be fitted, loaded or used
     │   └── ModelUnavailable        the champion is broken and nothing can stand in; retry later
     ├── RequestTooLarge             a request exceeds a documented limit
-    └── DatabaseUnavailable         the database refuses, hangs or is locked; retry later
+    └── DatabaseUnavailable         the database cannot be reached now; retry later
 
 Domain code raises these, never HTTPException: the API maps them to status codes in one
 place (serving.app), the CLI prints the message and exits 1.
@@ -110,8 +110,10 @@ class RequestTooLarge(TickercastError):
 
 
 class DatabaseUnavailable(TickercastError):
-    """The database cannot be reached in time; ``retry_after`` is seconds a client should wait."""
+    """The database refused, timed out or dropped the connection: a temporary state.
 
-    def __init__(self, message: str, retry_after: int = 5) -> None:
+    ``retry_after`` (seconds) tells clients when to try again (HTTP 503 + Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
         super().__init__(message)
         self.retry_after = retry_after

@@ -45,7 +45,13 @@ def proxied(
                 "model_poll_interval_s": 3600.0,
             }
         )
-        with LiveServer(settings) as server, httpx.Client(base_url=server.url, timeout=30) as c:
+        # one connection per request: a request's session closes after its answer is sent,
+        # and a close that fails on the cut connection would reset a kept-alive socket
+        headers = {"Connection": "close"}
+        with (
+            LiveServer(settings) as server,
+            httpx.Client(base_url=server.url, timeout=30, headers=headers) as c,
+        ):
             yield proxy, c
 
 
@@ -101,13 +107,15 @@ def test_hung_database_bounds_every_wait_and_probes_stay_up(
     base = str(client.base_url)
 
     def hung_request() -> None:
-        with httpx.Client(base_url=base, timeout=60) as own:
+        with httpx.Client(base_url=base, timeout=60, headers={"Connection": "close"}) as own:
             answers.append(own.get("/v1/tickers").status_code)
 
     threads = [threading.Thread(target=hung_request) for _ in range(64)]
     for t in threads:
         t.start()
-    with httpx.Client(base_url=base, timeout=3) as probe:  # a hung probe raises here
+    with httpx.Client(
+        base_url=base, timeout=3, headers={"Connection": "close"}
+    ) as probe:  # a hung probe raises here
         for _ in range(5):
             assert probe.get("/healthz").status_code == 200
             assert "tickercast_http_requests" in probe.get("/metrics").text

@@ -9,46 +9,32 @@ problem-details 503 if so. Any other SQLAlchemy error is a bug and stays a 500.
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.responses import Response
 
 from tickercast.errors import DatabaseUnavailable, ModelUnavailable
+from tickercast.serving.problems import problem_response
 from tickercast.storage.db import database_unavailable
 
 __all__ = ["add_unavailable_handlers", "unavailable_response"]
-
-PROBLEM_JSON = "application/problem+json"
 
 
 def add_unavailable_handlers(app: FastAPI, *, retry_after: int) -> None:
     """Register the handlers; ``retry_after`` is the Retry-After for converted driver errors."""
 
-    async def driver_error(_request: Request, exc: Exception) -> JSONResponse:
+    async def driver_error(_request: Request, exc: Exception) -> Response:
         unavailable = database_unavailable(exc, retry_after)
         if unavailable is None:
             raise exc
         return unavailable_response(unavailable)
 
-    async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, DatabaseUnavailable | ModelUnavailable)
+    async def model_unavailable(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ModelUnavailable)
         return unavailable_response(exc)
 
     app.add_exception_handler(SQLAlchemyError, driver_error)
-    app.add_exception_handler(DatabaseUnavailable, domain_error)
-    app.add_exception_handler(ModelUnavailable, domain_error)
+    app.add_exception_handler(ModelUnavailable, model_unavailable)
 
 
-def unavailable_response(exc: DatabaseUnavailable | ModelUnavailable) -> JSONResponse:
-    """RFC 9457 problem details (the shape serving.problems will build once it lands)."""
-    body = {
-        "type": "about:blank",
-        "title": "Service Unavailable",
-        "status": 503,
-        "detail": str(exc),
-    }
-    return JSONResponse(
-        body,
-        status_code=503,
-        media_type=PROBLEM_JSON,
-        headers={"Retry-After": str(exc.retry_after)},
-    )
+def unavailable_response(exc: DatabaseUnavailable | ModelUnavailable) -> Response:
+    return problem_response(503, detail=str(exc), headers={"Retry-After": str(exc.retry_after)})

@@ -215,7 +215,8 @@ def database_unavailable(exc: BaseException, retry_after: int = 5) -> DatabaseUn
     if reason is None:
         return None
     return DatabaseUnavailable(
-        f"the database is unavailable ({reason}); retry in {retry_after} s", retry_after
+        f"the database is unavailable ({reason}); retry in {retry_after} s",
+        retry_after=retry_after,
     )
 
 

@@ -18,13 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tickercast.errors import ModelNotFound
 from tickercast.serving.model_store import ModelStore
+from tickercast.serving.problems import problem_responses
 from tickercast.serving.schemas import HealthPublic, ReadyPublic
 from tickercast.storage.db import database_unavailable
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=HealthPublic)
+@router.get("/healthz", response_model=HealthPublic, responses=problem_responses())
 async def healthz() -> HealthPublic:
     """The process is up and answering (touches neither the database nor the thread pool)."""
     return HealthPublic(status="ok")
