@@ -128,7 +128,6 @@ def main() -> None:
     print(f"image size: {int(size.stdout) / 1e6:.0f} MB")
     print(f"rebuild after a source change: {rebuild:.1f} s")
     print(f"start to ready (podman run -d -> /readyz 200): {ready:.1f} s")
-    podman.run(["podman", "image", "prune", "--force"], check=False)
 
 
 if __name__ == "__main__":

@@ -42,8 +42,6 @@ def image() -> str:
         pytest.skip(reason)
     wheelhouse = podman.prepare_base_and_wheels()
     podman.build_image(wheelhouse)
-    # layers a rebuild left untagged would pile up on a CI machine that keeps its store
-    podman.run(["podman", "image", "prune", "--force"], check=False)
     return podman.TEST_IMAGE
 
 
