@@ -61,6 +61,24 @@ class Settings(BaseSettings):
         None, description="URL the poll feed asks for bars (may hold {ticker})."
     )
     feed_every_s: float = Field(60.0, gt=0, description="Seconds between two polls.")
+    feed_retry_first_s: float = Field(
+        1.0, gt=0, description="Wait before the live feed's first retry after a failure."
+    )
+    feed_retry_max_s: float = Field(
+        60.0, gt=0, description="Longest wait between two retries of the live feed (back-off cap)."
+    )
+    ticker_calendars: dict[str, str] = Field(
+        default_factory=dict,
+        description='Exchange calendar per ticker (ISO MIC), e.g. {"SAP": "XETR"}; '
+        "others use XNYS. Forecast targets and gap checks count its sessions.",
+    )
+
+    def calendar_for(self, ticker: str) -> str:
+        """The exchange calendar ``ticker`` trades on (``ticker_calendars``, else XNYS)."""
+        from tickercast.data.calendar import calendar_name_for
+
+        overrides = {k.upper(): v for k, v in self.ticker_calendars.items()}
+        return calendar_name_for(ticker, overrides)
 
     @property
     def resolved_database_url(self) -> str:

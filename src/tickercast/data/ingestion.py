@@ -74,7 +74,7 @@ def ingest_table(
     ``skip_bad_rows``: then the good rows are stored and the bad ones reported.
     """
     ticker = ticker.upper()
-    checked = validate_table(table)
+    checked = validate_table(table, calendar=settings.calendar_for(ticker))
     if checked.problems and not skip_bad_rows:
         raise ValidationError(
             f"{table.origin}: {len(checked.bad_lines)} bad row(s), nothing was stored "
