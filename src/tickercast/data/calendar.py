@@ -126,4 +126,4 @@ def session_start_before(last: dt.date, sessions: int, calendar: str = DEFAULT_C
 @lru_cache(maxsize=16)
 def _close_times(calendar: str) -> np.ndarray:
     closes = get_calendar(calendar).closes
-    return closes.dt.tz_convert("UTC").dt.tz_localize(None).values.astype("datetime64[ns]")
+    return closes.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]")

@@ -129,9 +129,10 @@ def ingest_table(
             )
         for suspect in suspects:
             bars = _confirm_split(session, ticker_id, table.source, bars, suspect, report)
-        rebase = detect_rebase(stored, bars)
+        rebase = None if suspects else detect_rebase(stored, bars)
         if rebase is not None:
             _apply_rebase(session, ticker_id, table.source, rebase, report)
+        if suspects or rebase is not None:
             stored = repository.get_bars_frame(
                 session=session,
                 ticker_id=ticker_id,
