@@ -39,7 +39,7 @@ class RecordingServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 server.seen.append(Seen(parts.path, parse_qs(parts.query), dict(self.headers)))
                 answer = server.answers.pop(0) if len(server.answers) > 1 else server.answers[0]

@@ -52,7 +52,9 @@ def _provider(name: str, server: RecordingServer, **extra: object):  # type: ign
         ("tiingo", "tiingo/prices_full.json"),
     ],
 )
-def test_provider_reads_recorded_history(name: str, recording: str, server: RecordingServer) -> None:
+def test_provider_reads_recorded_history(
+    name: str, recording: str, server: RecordingServer
+) -> None:
     table = _provider(name, server.answer(recording)).fetch("AAPL")
     bars = validate_table(table).bars
     assert table.source == name
@@ -167,7 +169,8 @@ def test_retry_after_beyond_the_cap_fails_at_once(server: RecordingServer) -> No
 
 def test_request_budget_refuses_once_used_up(server: RecordingServer) -> None:
     provider = _provider(
-        "alphavantage", server.answer("alphavantage/daily_full.json"),
+        "alphavantage",
+        server.answer("alphavantage/daily_full.json"),
         provider_budgets={"alphavantage": "2/day"},
     )
     provider.fetch("AAPL")

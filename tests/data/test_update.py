@@ -100,10 +100,36 @@ def _store_predictions(settings: Settings) -> None:
         assert ticker_id is not None
         made = dt.datetime(2024, 7, 20, tzinfo=dt.UTC)
         rows = [
-            PredictionCreate(ticker_id, "naive", "1", dt.date(2024, 7, 18), dt.date(2024, 7, 19),
-                             1, made, 224.309998, 224.309998, 220.0, 228.0, 218.0, 230.0),
-            PredictionCreate(ticker_id, "naive", "1", dt.date(2024, 7, 22), dt.date(2024, 7, 23),
-                             1, made, 223.960007, 223.960007, 220.0, 228.0, 218.0, 230.0),
+            PredictionCreate(
+                ticker_id,
+                "naive",
+                "1",
+                dt.date(2024, 7, 18),
+                dt.date(2024, 7, 19),
+                1,
+                made,
+                224.309998,
+                224.309998,
+                220.0,
+                228.0,
+                218.0,
+                230.0,
+            ),
+            PredictionCreate(
+                ticker_id,
+                "naive",
+                "1",
+                dt.date(2024, 7, 22),
+                dt.date(2024, 7, 23),
+                1,
+                made,
+                223.960007,
+                223.960007,
+                220.0,
+                228.0,
+                218.0,
+                230.0,
+            ),
         ]
         insert_predictions(session=session, rows=rows)
         score_predictions(session=session, ticker_id=ticker_id)
@@ -186,7 +212,9 @@ def test_unadjusted_split_is_refused_then_confirmed(cfg: Settings, server: Recor
     report = update_ticker("AAPL", settings=cfg, confirm_splits=True)
     [action] = report.corporate_actions
     assert (action["kind"], action["price_factor"], action["effective_date"]) == (
-        "split", 0.25, "2024-07-29"
+        "split",
+        0.25,
+        "2024-07-29",
     )
     closes = _closes(cfg)
     assert closes["2024-07-26"] == pytest.approx(217.96 * 0.25, abs=1e-3)

@@ -80,13 +80,16 @@ def ingest_table(
     skip_bad_rows: bool = False,
     on_progress: Callable[[int], None] | None = None,
     confirm_splits: bool = False,
+    refuse_splits: bool = False,
     before_commit: Callable[[Any, int], None] | None = None,
 ) -> IngestReport:
     """Validate ``table`` and store it as ``ticker``'s bars in one transaction.
 
     Raises ValidationError (nothing written) when any row is bad, unless
     ``skip_bad_rows``: then the good rows are stored and the bad ones reported; and when
-    a new bar looks like an unadjusted split, unless ``confirm_splits``.
+    a new bar looks like an unadjusted split and ``refuse_splits`` (updates from named
+    providers), unless ``confirm_splits``; file ingests only warn (a real crash, such as
+    AAPL's -52% on 2000-09-29, looks the same).
     ``before_commit(session, ticker_id)`` runs last inside the transaction.
     """
     ticker = ticker.upper()
@@ -120,6 +123,9 @@ def ingest_table(
         )
         last_stored = repository.get_last_date(session=session, ticker_id=ticker_id)
         suspects = find_unadjusted_splits(bars, after=last_stored)
+        if suspects and not (refuse_splits or confirm_splits):
+            report.warnings.extend(f"{s.date}: {s.describe()}" for s in suspects)
+            suspects = []
         if suspects and not confirm_splits:
             raise ValidationError(
                 f"{table.origin}: {len(suspects)} bar(s) look like an unadjusted split; "

@@ -100,6 +100,7 @@ def update_ticker(
             settings=settings,
             overwrite=True,
             confirm_splits=confirm_splits,
+            refuse_splits=True,
             before_commit=remember,
         )
     except TickercastError as exc:

@@ -27,8 +27,16 @@ def sessions() -> list[dict[str, float | str]]:
     return [
         {
             "date": r["Date"],
-            **{k: float(r[c]) for k, c in (("open", "Open"), ("high", "High"), ("low", "Low"),
-                                           ("close", "Close"), ("adj_close", "Adj Close"))},
+            **{
+                k: float(r[c])
+                for k, c in (
+                    ("open", "Open"),
+                    ("high", "High"),
+                    ("low", "Low"),
+                    ("close", "Close"),
+                    ("adj_close", "Adj Close"),
+                )
+            },
             "volume": int(r["Volume"]),
         }
         for r in rows
@@ -54,16 +62,27 @@ def yahoo(rows: list[dict]) -> dict:
         for r in rows
     ]
     result = {
-        "meta": {"currency": "USD", "symbol": "AAPL", "exchangeName": "NMS",
-                 "fullExchangeName": "NasdaqGS", "instrumentType": "EQUITY",
-                 "firstTradeDate": 345479400, "gmtoffset": -14400, "timezone": "EDT",
-                 "exchangeTimezoneName": "America/New_York", "dataGranularity": "1d",
-                 "range": "", "validRanges": ["1d", "5d", "1mo", "max"]},
+        "meta": {
+            "currency": "USD",
+            "symbol": "AAPL",
+            "exchangeName": "NMS",
+            "fullExchangeName": "NasdaqGS",
+            "instrumentType": "EQUITY",
+            "firstTradeDate": 345479400,
+            "gmtoffset": -14400,
+            "timezone": "EDT",
+            "exchangeTimezoneName": "America/New_York",
+            "dataGranularity": "1d",
+            "range": "",
+            "validRanges": ["1d", "5d", "1mo", "max"],
+        },
     }
     if rows:
         result["timestamp"] = stamps
         result["indicators"] = {
-            "quote": [{k: [r[k] for r in rows] for k in ("open", "high", "low", "close", "volume")}],
+            "quote": [
+                {k: [r[k] for r in rows] for k in ("open", "high", "low", "close", "volume")}
+            ],
             "adjclose": [{"adjclose": [r["adj_close"] for r in rows]}],
         }
     else:
@@ -73,13 +92,21 @@ def yahoo(rows: list[dict]) -> dict:
 
 def alphavantage(rows: list[dict]) -> dict:
     return {
-        "Meta Data": {"1. Information": "Daily Prices (open, high, low, close) and Volumes",
-                      "2. Symbol": "AAPL", "3. Last Refreshed": rows[-1]["date"],
-                      "4. Output Size": "Compact", "5. Time Zone": "US/Eastern"},
+        "Meta Data": {
+            "1. Information": "Daily Prices (open, high, low, close) and Volumes",
+            "2. Symbol": "AAPL",
+            "3. Last Refreshed": rows[-1]["date"],
+            "4. Output Size": "Compact",
+            "5. Time Zone": "US/Eastern",
+        },
         "Time Series (Daily)": {
-            r["date"]: {"1. open": f"{r['open']:.4f}", "2. high": f"{r['high']:.4f}",
-                        "3. low": f"{r['low']:.4f}", "4. close": f"{r['close']:.4f}",
-                        "5. volume": str(r["volume"])}
+            r["date"]: {
+                "1. open": f"{r['open']:.4f}",
+                "2. high": f"{r['high']:.4f}",
+                "3. low": f"{r['low']:.4f}",
+                "4. close": f"{r['close']:.4f}",
+                "5. volume": str(r["volume"]),
+            }
             for r in reversed(rows)
         },
     }
@@ -87,18 +114,30 @@ def alphavantage(rows: list[dict]) -> dict:
 
 def stooq(rows: list[dict]) -> str:
     lines = ["Date,Open,High,Low,Close,Volume"]
-    lines += [f"{r['date']},{r['open']:.4f},{r['high']:.4f},{r['low']:.4f},{r['close']:.4f},"
-              f"{r['volume']}" for r in rows]
+    lines += [
+        f"{r['date']},{r['open']:.4f},{r['high']:.4f},{r['low']:.4f},{r['close']:.4f},{r['volume']}"
+        for r in rows
+    ]
     return "\r\n".join(lines) + "\r\n"
 
 
 def tiingo(rows: list[dict], split_on: str | None = None) -> list[dict]:
     return [
-        {"date": f"{r['date']}T00:00:00.000Z", "close": r["close"], "high": r["high"],
-         "low": r["low"], "open": r["open"], "volume": r["volume"], "adjClose": r["adj_close"],
-         "adjHigh": r["high"], "adjLow": r["low"], "adjOpen": r["open"],
-         "adjVolume": r["volume"], "divCash": 0.0,
-         "splitFactor": 4.0 if r["date"] == split_on else 1.0}
+        {
+            "date": f"{r['date']}T00:00:00.000Z",
+            "close": r["close"],
+            "high": r["high"],
+            "low": r["low"],
+            "open": r["open"],
+            "volume": r["volume"],
+            "adjClose": r["adj_close"],
+            "adjHigh": r["high"],
+            "adjLow": r["low"],
+            "adjOpen": r["open"],
+            "adjVolume": r["volume"],
+            "divCash": 0.0,
+            "splitFactor": 4.0 if r["date"] == split_on else 1.0,
+        }
         for r in rows
     ]
 

@@ -6,8 +6,9 @@ split- and dividend-adjusted); an empty range is ``[]``. tickercast's close is
 split-adjusted (as Yahoo's and the bundled files'), so open/high/low/close/volume are
 divided by the splits that follow them in the answer (``splitFactor``).
 Errors: 404 ``{"detail": "Error: Ticker 'X' not found"}``, 401 ``{"detail": "Invalid
-token."}``, 429 over the limit. The token goes in the Authorization header, never the URL. Free plan: 50 requests an hour,
-1000 a day, 500 symbols a month; the default budget is 50 an hour.
+token."}``, 429 over the limit. The token goes in the Authorization header, never the
+URL. Free plan: 50 requests an hour, 1000 a day, 500 symbols a month; the default budget
+is 50 an hour.
 """
 
 from __future__ import annotations
