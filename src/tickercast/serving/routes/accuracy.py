@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
@@ -12,16 +12,18 @@ from tickercast.live import accuracy
 from tickercast.live.feed import LiveFeed
 from tickercast.serving.deps import FeedDep, SessionDep, TickerIdDep
 from tickercast.serving.live_schemas import AccuracyPublic, PredictionHistoryPublic
-from tickercast.serving.schemas import ErrorPublic
+from tickercast.serving.problems import problem_responses
+from tickercast.serving.schemas import IsoDate
 
 router = APIRouter(prefix="/v1/tickers", tags=["accuracy"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic, "description": "Unknown ticker."}
-}
+_ERRORS = problem_responses(404, 422, 503)
+_WINDOW = "(all|[1-9][0-9]{0,8})"
+_WINDOWS_PATTERN = f"^{_WINDOW}(,{_WINDOW}){{0,9}}$"
+"""1 to 10 windows (accuracy.parse_windows' limit), each 'all' or a positive integer."""
 TickerPath = Annotated[str, Path(description="Ticker symbol", examples=["AMZN"])]
 EndQuery = Annotated[
-    dt.date | None,
+    IsoDate | None,
     Query(description="Last target date (YYYY-MM-DD); never past the feed cursor."),
 ]
 
@@ -41,7 +43,11 @@ def get_accuracy(
     session: SessionDep,
     feed: FeedDep,
     window: Annotated[
-        str, Query(description="Last N predictions, comma-separated; 'all' for every one.")
+        str,
+        Query(
+            description="Last N predictions, comma-separated; 'all' for every one.",
+            pattern=_WINDOWS_PATTERN,
+        ),
     ] = accuracy.DEFAULT_WINDOWS,
     end: EndQuery = None,
 ) -> AccuracyPublic:
@@ -63,7 +69,7 @@ def get_predictions(
     ticker_id: TickerIdDep,
     session: SessionDep,
     feed: FeedDep,
-    start: Annotated[dt.date | None, Query(description="First target date.")] = None,
+    start: Annotated[IsoDate | None, Query(description="First target date (YYYY-MM-DD).")] = None,
     end: EndQuery = None,
 ) -> PredictionHistoryPublic:
     """Stored one-day-ahead predictions by target date (one per day: the last made), and

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -11,8 +10,9 @@ from fastapi.responses import Response
 from tickercast.data.update import ticker_status
 from tickercast.errors import ValidationError
 from tickercast.serving.deps import SessionDep, SettingsDep, TickerIdDep
+from tickercast.serving.problems import problem_responses
 from tickercast.serving.responses import json_response
-from tickercast.serving.schemas import ErrorPublic, PricesPublic, TickerDetailPublic, TickerPublic
+from tickercast.serving.schemas import IsoDate, PricesPublic, TickerDetailPublic, TickerPublic
 from tickercast.storage import repository
 
 router = APIRouter(prefix="/v1/tickers", tags=["tickers"])
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/tickers", tags=["tickers"])
 _COLUMNS = ("date", *repository.BAR_VALUE_COLUMNS, "source")
 
 
-@router.get("", response_model=list[TickerPublic])
+@router.get("", response_model=list[TickerPublic], responses=problem_responses(503))
 def list_tickers(session: SessionDep) -> list[TickerPublic]:
     """Every stored ticker with its first and last date, row count and sources."""
     return [
@@ -38,7 +38,7 @@ def list_tickers(session: SessionDep) -> list[TickerPublic]:
 @router.get(
     "/{ticker}",
     response_model=TickerDetailPublic,
-    responses={404: {"model": ErrorPublic, "description": "Unknown ticker."}},
+    responses=problem_responses(404, 503),
 )
 def get_ticker(
     session: SessionDep, settings: SettingsDep, ticker_id: TickerIdDep
@@ -51,14 +51,14 @@ def get_ticker(
 @router.get(
     "/{ticker}/prices",
     response_model=PricesPublic,
-    responses={404: {"model": ErrorPublic, "description": "Unknown ticker."}},
+    responses=problem_responses(404, 422, 503),
 )
 def get_prices(
     session: SessionDep,
     ticker_id: TickerIdDep,
     ticker: Annotated[str, Path(description="Ticker symbol", examples=["AMZN"])],
-    start: Annotated[dt.date | None, Query(description="First date (YYYY-MM-DD).")] = None,
-    end: Annotated[dt.date | None, Query(description="Last date (YYYY-MM-DD).")] = None,
+    start: Annotated[IsoDate | None, Query(description="First date (YYYY-MM-DD).")] = None,
+    end: Annotated[IsoDate | None, Query(description="Last date (YYYY-MM-DD).")] = None,
     limit: Annotated[
         int | None, Query(ge=1, le=100_000, description="Only the most recent N bars.")
     ] = None,
