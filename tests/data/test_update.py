@@ -233,3 +233,12 @@ def test_tiingo_split_in_the_overlap_rebases_older_history(
     [action] = report.corporate_actions
     assert (action["kind"], action["price_factor"]) == ("split", 0.25)
     assert _closes(cfg)["2024-07-01"] == pytest.approx(216.75 / 4)
+
+
+def test_first_fetch_warns_about_split_like_days_instead_of_refusing(
+    cfg: Settings, server: RecordingServer
+) -> None:
+    server.answer("alphavantage/daily_unadjusted_split.json")
+    report = update_ticker("AAPL", settings=cfg, provider="alphavantage")
+    assert report.added == 12
+    assert any("2024-07-29" in w and "4:1 split" in w for w in report.warnings)

@@ -87,9 +87,9 @@ def ingest_table(
 
     Raises ValidationError (nothing written) when any row is bad, unless
     ``skip_bad_rows``: then the good rows are stored and the bad ones reported; and when
-    a new bar looks like an unadjusted split and ``refuse_splits`` (updates from named
-    providers), unless ``confirm_splits``; file ingests only warn (a real crash, such as
-    AAPL's -52% on 2000-09-29, looks the same).
+    a bar after the last stored one looks like an unadjusted split and ``refuse_splits``
+    (updates from named providers), unless ``confirm_splits``; other ingests only warn
+    (a real crash, such as AAPL's -52% on 2000-09-29, looks the same).
     ``before_commit(session, ticker_id)`` runs last inside the transaction.
     """
     ticker = ticker.upper()
@@ -123,7 +123,10 @@ def ingest_table(
         )
         last_stored = repository.get_last_date(session=session, ticker_id=ticker_id)
         suspects = find_unadjusted_splits(bars, after=last_stored)
-        if suspects and not (refuse_splits or confirm_splits):
+        # a first fetch is history as the provider adjusted it: split-like days in it are
+        # real moves (AAPL 2000-09-29); only new bars on top of stored ones are refused
+        refuse = refuse_splits and last_stored is not None
+        if suspects and not (refuse or confirm_splits):
             report.warnings.extend(f"{s.date}: {s.describe()}" for s in suspects)
             suspects = []
         if suspects and not confirm_splits:
