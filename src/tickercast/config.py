@@ -61,10 +61,18 @@ class Settings(BaseSettings):
         None, description="URL the poll feed asks for bars (may hold {ticker})."
     )
     feed_every_s: float = Field(60.0, gt=0, description="Seconds between two polls.")
+    feed_retry_first_s: float = Field(
+        1.0, gt=0, description="Wait before the live feed's first retry after a failure."
+    )
+    feed_retry_max_s: float = Field(
+        60.0, gt=0, description="Longest wait between two retries of the live feed (back-off cap)."
+    )
     ticker_calendars: dict[str, str] = Field(
         default_factory=dict,
-        description='Exchange calendar per ticker, JSON (e.g. {"SAP": "XETR"}); default XNYS.',
+        description='Exchange calendar per ticker (ISO MIC), e.g. {"SAP": "XETR"}; '
+        "others use XNYS. Forecast targets and gap checks count its sessions.",
     )
+
     yahoo_base_url: str = Field(
         "https://query1.finance.yahoo.com", description="Yahoo chart API base URL."
     )
@@ -90,6 +98,13 @@ class Settings(BaseSettings):
     update_delay_min: float = Field(
         30.0, ge=0, description="Minutes after the exchange close the scheduled update runs."
     )
+
+    def calendar_for(self, ticker: str) -> str:
+        """The exchange calendar ``ticker`` trades on (``ticker_calendars``, else XNYS)."""
+        from tickercast.data.calendar import calendar_name_for
+
+        overrides = {k.upper(): v for k, v in self.ticker_calendars.items()}
+        return calendar_name_for(ticker, overrides)
 
     @property
     def resolved_database_url(self) -> str:

@@ -173,7 +173,7 @@ def test_predictions_list_one_per_target_and_the_next_one(client: TestClient) ->
     assert capped["next"]["target_date"] == "2024-03-08"
 
 
-def test_replay_cursor_caps_accuracy_while_bars_stay_visible(hand_settings: Settings) -> None:
+def test_replay_cursor_caps_accuracy_and_prices(hand_settings: Settings) -> None:
     settings = hand_settings.model_copy(
         update={
             "feed": "replay",
@@ -188,5 +188,7 @@ def test_replay_cursor_caps_accuracy_while_bars_stay_visible(hand_settings: Sett
         assert body["end"] == "2024-03-07"
         assert body["windows"][0]["n"] == 3  # the 03-08 and 03-11 scores are after the cursor
         hand = next(t for t in client.get("/v1/tickers").json() if t["ticker"] == "HAND")
-        assert hand["last_date"] == "2024-03-11"
-        assert client.get("/v1/tickers/HAND/prices").json()["count"] == 6
+        assert hand["last_date"] == "2024-03-11"  # the store's summary: what was ingested
+        prices = client.get("/v1/tickers/HAND/prices").json()  # 03-08 and 03-11 not yet
+        assert [b["date"] for b in prices["bars"]][-1] == "2024-03-07"
+        assert prices["count"] == 4

@@ -9,6 +9,7 @@ ticker can name another (``TICKERCAST_TICKER_CALENDARS='{"SAP": "XETR"}'``).
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -43,14 +44,19 @@ def get_calendar(name: str = DEFAULT_CALENDAR) -> exchange_calendars.ExchangeCal
     import exchange_calendars as xcals
 
     end = pd.Timestamp(dt.date.today().replace(month=1, day=1)) + pd.DateOffset(years=_YEARS_AHEAD)
-    try:
-        return xcals.get_calendar(name, start=_FIRST_DAY, end=end.strftime("%Y-%m-%d"))
-    except xcals.errors.InvalidCalendarName as exc:
-        raise ConfigError(
-            f"unknown exchange calendar {name!r}; use an ISO MIC such as XNYS or XLON"
-        ) from exc
-    except ValueError:  # the calendar starts later than 1970: take its own first session
-        return xcals.get_calendar(name, end=end.strftime("%Y-%m-%d"))
+    # exchange_calendars 4.13 reads ``Series.values`` of tz-aware series while it builds a
+    # calendar, which pandas 3.1 flags with a Pandas4Warning; the warning is theirs (our own
+    # reads are tz-naive), so it is silenced here, once per calendar, and nowhere else.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=pd.errors.Pandas4Warning)
+        try:
+            return xcals.get_calendar(name, start=_FIRST_DAY, end=end.strftime("%Y-%m-%d"))
+        except xcals.errors.InvalidCalendarName as exc:
+            raise ConfigError(
+                f"unknown exchange calendar {name!r}; use an ISO MIC such as XNYS or XLON"
+            ) from exc
+        except ValueError:  # the calendar starts later than 1970: take its own first session
+            return xcals.get_calendar(name, end=end.strftime("%Y-%m-%d"))
 
 
 def calendar_name_for(ticker: str, overrides: dict[str, str] | None = None) -> str:

@@ -93,7 +93,7 @@ def ingest_table(
     ``before_commit(session, ticker_id)`` runs last inside the transaction.
     """
     ticker = ticker.upper()
-    checked = validate_table(table)
+    checked = validate_table(table, calendar=settings.calendar_for(ticker))
     if checked.problems and not skip_bad_rows:
         raise ValidationError(
             f"{table.origin}: {len(checked.bad_lines)} bad row(s), nothing was stored "

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tickercast.config import Settings
-from tickercast.data.calendar import DEFAULT_CALENDAR, calendar_name_for, next_close
+from tickercast.data.calendar import DEFAULT_CALENDAR, next_close
 from tickercast.data.update import UpdateReport, update_all
 from tickercast.storage import sources
 from tickercast.storage.db import session_scope
@@ -38,7 +38,7 @@ def next_update_at(
 ) -> dt.datetime:
     """When the schedule next updates ``ticker``: its exchange's next close plus the delay."""
     delay = dt.timedelta(minutes=settings.update_delay_min)
-    calendar = calendar_name_for(ticker, settings.ticker_calendars)
+    calendar = settings.calendar_for(ticker)
     return next_close((now or _utc_now()) - delay, calendar) + delay
 
 
@@ -85,7 +85,7 @@ class UpdateSchedule:
             tickers = [s.ticker for s in sources.list_sources(session=session)]
         groups: dict[str, list[str]] = {}
         for ticker in tickers:
-            calendar = calendar_name_for(ticker, self.settings.ticker_calendars)
+            calendar = self.settings.calendar_for(ticker)
             groups.setdefault(calendar, []).append(ticker)
         return groups
 

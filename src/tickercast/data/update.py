@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from tickercast.config import Settings
-from tickercast.data.calendar import calendar_name_for, session_start_before
+from tickercast.data.calendar import session_start_before
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers.named import named_provider
 from tickercast.errors import ConfigError, TickercastError
@@ -75,7 +75,7 @@ def update_ticker(
     symbol = symbol or source.default_symbol(ticker)
     start = None
     if last is not None:
-        calendar = calendar_name_for(ticker, settings.ticker_calendars)
+        calendar = settings.calendar_for(ticker)
         start = session_start_before(last, settings.update_overlap_sessions, calendar)
     report = UpdateReport(ticker, name, symbol, start)
     now = dt.datetime.now(dt.UTC)

@@ -595,6 +595,7 @@
     else if (s === "finished") text = `feed stopped: replay finished at ${feed.cursor}`;
     else if (s === "stopped") text = "feed stopped";
     else if (s === "error") text = "feed stopped on an error";
+    else if (s === "retrying") text = `feed paused at ${feed.cursor || "…"}: retry ${feed.retry ? feed.retry.attempt : ""} in ${feed.retry ? feed.retry.delay_s : "?"} s`;
     else text = `feed ${s}`;
     if (feed.ticker && state.ticker && feed.ticker !== state.ticker && feed.kind !== "none") {
       text += ` (live feed follows ${feed.ticker})`;

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
 from tickercast.errors import ValidationError
 from tickercast.live import accuracy
-from tickercast.live.feed import LiveFeed
 from tickercast.serving.deps import FeedDep, SessionDep, TickerIdDep
 from tickercast.serving.live_schemas import AccuracyPublic, PredictionHistoryPublic
 from tickercast.serving.problems import problem_responses
@@ -26,14 +24,6 @@ EndQuery = Annotated[
     IsoDate | None,
     Query(description="Last target date (YYYY-MM-DD); never past the feed cursor."),
 ]
-
-
-def _visible_end(feed: LiveFeed, ticker: str, end: dt.date | None) -> dt.date | None:
-    """``end``, capped at the feed cursor of a replayed ticker (no peeking ahead)."""
-    cursor = feed.known_until(ticker)
-    if cursor is not None and (end is None or end > cursor):
-        return cursor
-    return end
 
 
 @router.get("/{ticker}/accuracy", response_model=AccuracyPublic, responses=_ERRORS)
@@ -58,7 +48,7 @@ def get_accuracy(
         ticker_id=ticker_id,
         ticker=ticker.upper(),
         windows=accuracy.parse_windows(window),
-        end=_visible_end(feed, ticker, end),
+        end=feed.visible_end(ticker, end),
     )
     return AccuracyPublic.model_validate(report)
 
@@ -74,10 +64,15 @@ def get_predictions(
 ) -> PredictionHistoryPublic:
     """Stored one-day-ahead predictions by target date (one per day: the last made), and
     the next one made from the last bar on or before ``end``."""
-    end = _visible_end(feed, ticker, end)
     if start and end and start > end:
         raise ValidationError(f"start {start} is after end {end}")
+    end = feed.visible_end(ticker, end)  # may fall before start: then nothing is visible yet
     history = accuracy.prediction_history(
-        session, ticker_id=ticker_id, ticker=ticker.upper(), start=start, end=end
+        session,
+        ticker_id=ticker_id,
+        ticker=ticker.upper(),
+        start=start,
+        end=end,
+        known_until=feed.known_until(ticker),
     )
     return PredictionHistoryPublic.model_validate(history)

@@ -19,6 +19,7 @@ from tickercast.models import Forecast
 from tickercast.serving import forecasting
 from tickercast.serving.batch_body import BatchBody, batch_body
 from tickercast.serving.deps import (
+    FeedDep,
     MetricsDep,
     ModelStoreDep,
     SessionDep,
@@ -90,13 +91,17 @@ def predict(
     settings: SettingsDep,
     session: SessionDep,
     metrics: MetricsDep,
+    feed: FeedDep,
 ) -> PredictionPublic:
-    """Next close with intervals, from the prices given or the stored history."""
+    """Next close with intervals, from the prices given or the stored history (for a
+    replayed ticker, the history up to the feed cursor)."""
     ticker = (body.ticker or settings.default_ticker).upper()
     served = store.get(ticker)
     if body.prices is None:
         ticker_id = valid_ticker_id(session, ticker)
-        answer = forecasting.predict_from_storage(session, served, ticker_id, body.levels)
+        answer = forecasting.predict_from_storage(
+            session, served, ticker_id, body.levels, end=feed.visible_end(ticker, None)
+        )
     else:
         answer = forecasting.predict_from_prices(served, body.prices, body.levels)
     metrics.predictions.labels(served.ticker, served.model.name, served.version).inc()
@@ -152,7 +157,9 @@ def forecast(
     store: ModelStoreDep,
     writer: WriterDep,
     metrics: MetricsDep,
-    horizon: Annotated[int, Query(ge=1, le=30, description="Business days ahead.")] = 1,
+    settings: SettingsDep,
+    feed: FeedDep,
+    horizon: Annotated[int, Query(ge=1, le=30, description="Exchange sessions ahead.")] = 1,
     levels: Annotated[
         str,
         Query(
@@ -162,10 +169,20 @@ def forecast(
         ),
     ] = "80,95",
 ) -> ForecastPublic:
-    """Forecast from the stored history with intervals that widen with the horizon; stored."""
+    """Forecast the next sessions of the ticker's exchange from the stored history (for a
+    replayed ticker, up to the feed cursor) with intervals that widen with the horizon;
+    stored."""
     served = store.get(ticker)
     wanted = sorted({int(part) for part in levels.split(",")})
-    public, rows = forecasting.forecast_ahead(session, served, ticker_id, horizon, wanted)
+    public, rows = forecasting.forecast_ahead(
+        session,
+        served,
+        ticker_id,
+        horizon,
+        wanted,
+        calendar=settings.calendar_for(ticker),
+        end=feed.visible_end(ticker, None),
+    )
     writer.submit(rows)
     metrics.predictions.labels(served.ticker, served.model.name, served.version).inc(len(rows))
     return public

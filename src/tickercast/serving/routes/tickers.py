@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from tickercast.data.update import ticker_status
 from tickercast.errors import ValidationError
-from tickercast.serving.deps import SessionDep, SettingsDep, TickerIdDep
+from tickercast.serving.deps import FeedDep, SessionDep, SettingsDep, TickerIdDep
 from tickercast.serving.problems import problem_responses
 from tickercast.serving.responses import json_response
 from tickercast.serving.schemas import IsoDate, PricesPublic, TickerDetailPublic, TickerPublic
@@ -56,6 +56,7 @@ def get_ticker(
 def get_prices(
     session: SessionDep,
     ticker_id: TickerIdDep,
+    feed: FeedDep,
     ticker: Annotated[str, Path(description="Ticker symbol", examples=["AMZN"])],
     start: Annotated[IsoDate | None, Query(description="First date (YYYY-MM-DD).")] = None,
     end: Annotated[IsoDate | None, Query(description="Last date (YYYY-MM-DD).")] = None,
@@ -63,9 +64,11 @@ def get_prices(
         int | None, Query(ge=1, le=100_000, description="Only the most recent N bars.")
     ] = None,
 ) -> Response:
-    """Daily bars of one ticker, oldest first."""
+    """Daily bars of one ticker, oldest first; for the ticker the live feed replays, only
+    up to its cursor (the bars after it have not "arrived" yet)."""
     if start and end and start > end:
         raise ValidationError(f"start {start} is after end {end}")
+    end = feed.visible_end(ticker, end)  # may fall before start: then no bar is visible yet
     rows = repository.get_bar_tuples(
         session=session, ticker_id=ticker_id, start=start, end=end, limit=limit
     )
