@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 
 from tickercast import __version__
 from tickercast.config import Settings, get_settings
+from tickercast.data.schedule import UpdateSchedule
 from tickercast.live.events import EventHub
 from tickercast.live.feed import build_feed
 from tickercast.live.prediction_writer import PredictionWriter
@@ -90,10 +91,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.events = EventHub()
         app.state.feed = build_feed(settings, app.state.events, sessions, store, writer)
         await app.state.feed.start()
+        app.state.update_schedule = None
+        if settings.update_schedule:
+            app.state.update_schedule = UpdateSchedule(settings)
+            await app.state.update_schedule.start()
         log.info("serving %s", settings.resolved_database_url)
         try:
             yield
         finally:
+            if app.state.update_schedule is not None:
+                await app.state.update_schedule.stop()
             await app.state.feed.stop()  # its last prediction reaches the writer before close
             app.state.events.close()
             store.stop()

@@ -82,6 +82,19 @@ class TickerPublic(BaseModel):
     sources: list[str]
 
 
+class TickerDetailPublic(TickerPublic):
+    """A ticker and what keeps it current (provider, last and next update)."""
+
+    provider: str | None = Field(None, description="Named provider `data update` uses.")
+    provider_symbol: str | None = Field(None, description="The ticker's name at the provider.")
+    last_update_at: dt.datetime | None = Field(None, description="When the last update ran.")
+    last_update_status: str | None = Field(None, description="ok or error.")
+    last_update_error: str | None = Field(None, description="Why the last update failed.")
+    next_update_at: dt.datetime | None = Field(
+        None, description="Next scheduled update (None unless serve runs the schedule)."
+    )
+
+
 class BarPublic(BaseModel):
     date: dt.date
     open: float | None

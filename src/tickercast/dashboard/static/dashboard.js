@@ -133,6 +133,7 @@
     const eventId = state.feed ? state.feed.last_event_id : null;
     const t = encodeURIComponent(ticker);
     const model = api(`/v1/models/${t}`).catch((err) => err);
+    api(`/v1/tickers/${t}`).then((d) => seq === state.loadSeq && renderUpdated(d), () => {});
     let prices, history, accuracy;
     try {
       [prices, history, accuracy] = await Promise.all([
@@ -530,6 +531,24 @@
       .map((w) => `<td colspan="2">${w.skill == null ? "–" : `${(100 * w.skill).toFixed(1)} %`}</td>`)
       .join("");
     table.innerHTML = `${head}<tbody>${body}<tr><th scope="row">skill vs naive (1 − MAE/naive MAE)</th>${skill}</tr></tbody>`;
+  }
+
+  function stamp(iso) {
+    return iso ? new Date(iso).toISOString().slice(0, 16).replace("T", " ") + " UTC" : null;
+  }
+
+  function renderUpdated(detail) {
+    // "last updated" is when the provider was last asked, not the last bar's date
+    const el = $("updated");
+    const last = stamp(detail.last_update_at);
+    let text = last
+      ? `last updated ${last} from ${detail.provider}`
+      : `last updated: never (${(detail.sources || []).join(", ") || "no data"})`;
+    if (detail.last_update_status === "error") text += " — failed";
+    const next = stamp(detail.next_update_at);
+    if (next) text += ` · next ${next}`;
+    el.textContent = text;
+    el.title = detail.last_update_error || "";
   }
 
   function renderModel(model) {
