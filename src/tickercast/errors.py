@@ -5,6 +5,7 @@
     ├── DataError                   a source could not be read (file, URL, bad format)
     │   └── ProviderError           an HTTP provider answered with an error or garbage
     ├── ValidationError             rows failed validation; ``problems`` lists each one
+    │   └── FieldError              one input field is wrong; ``loc`` says which
     ├── NotFoundError               something asked for does not exist
     │   ├── TickerNotFound
     │   └── ModelNotFound
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 __all__ = [
     "ConfigError",
     "DataError",
+    "FieldError",
     "ModelError",
     "ModelNotFound",
     "NotFoundError",
@@ -95,3 +97,11 @@ class ModelError(TickercastError):
 
 class RequestTooLarge(TickercastError):
     pass
+
+
+class FieldError(ValidationError):
+    """One input field is wrong; ``loc`` says where (as in a request body: ("position", "cash"))."""
+
+    def __init__(self, loc: Sequence[str | int], message: str) -> None:
+        super().__init__(message)
+        self.loc = tuple(loc)
