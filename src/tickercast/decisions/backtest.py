@@ -47,6 +47,7 @@ class BacktestReport:
     metrics: dict[str, dict[str, Any]]
     random_metrics: dict[str, dict[str, float]]
     verdict: Verdict
+    random_band: dict[str, np.ndarray] = field(default_factory=dict)  # equity p05/p50/p95
 
     @property
     def start(self) -> str:
@@ -148,6 +149,10 @@ def run_backtest(
         np.array([r["sharpe"] for r in random_rows]),
         trades=strategy.n_trades,
     )
+    band: dict[str, np.ndarray] = {}
+    if randoms:
+        curves = np.stack([p.equity for p in randoms])
+        band = {f"p{q:02d}": np.percentile(curves, q, axis=0) for q in (5, 50, 95)}
     return BacktestReport(
         ticker=ticker,
         config=cfg,
@@ -157,4 +162,5 @@ def run_backtest(
         metrics=metrics,
         random_metrics=_summary(random_rows),
         verdict=verdict,
+        random_band=band,
     )
