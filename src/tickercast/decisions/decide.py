@@ -25,7 +25,7 @@ from tickercast.decisions.policy import (
 )
 from tickercast.errors import FieldError
 
-__all__ = ["Decision", "Position", "decide"]
+__all__ = ["Decision", "Position", "decide", "model_edge"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,22 @@ class Decision:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def model_edge(model_name: str, beats_naive: bool) -> tuple[bool, str]:
+    """Whether a served model may trade, from what its metadata reports (``beats_naive`` is
+    whatever the promotion gate decided), and the reason when it may not."""
+    if model_name == "naive":
+        return False, (
+            "the champion is the naive forecast 'tomorrow = today': no model beat it out of "
+            "sample, so there is no edge to trade"
+        )
+    if not beats_naive:
+        return False, (
+            f"the champion ({model_name}) does not beat naive out of sample, so there is no "
+            "edge to trade"
+        )
+    return True, ""
 
 
 def _pct(x: float) -> str:

@@ -11,7 +11,7 @@ import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,17 @@ from tickercast.decisions.forecasts import ForecastTable, align, walk_forward_fo
 from tickercast.decisions.report import write_report
 from tickercast.errors import DataError, TickerNotFound
 
-__all__ = ["DEFAULT_SESSIONS", "History", "backtest_ticker", "load_history", "log_to_mlflow"]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+__all__ = [
+    "DEFAULT_SESSIONS",
+    "History",
+    "backtest_ticker",
+    "load_history",
+    "log_to_mlflow",
+    "read_history",
+]
 
 DEFAULT_SESSIONS = 500
 """Sessions backtested when no start is given (the same span ``validate`` tests by default)."""
@@ -46,14 +56,20 @@ class History:
 
 
 def load_history(ticker: str, settings: Settings) -> History:
-    from tickercast.storage import repository
     from tickercast.storage.db import session_scope
 
     with session_scope(settings) as session:
-        ticker_id = repository.get_ticker_id(session=session, symbol=ticker)
-        if ticker_id is None:
-            raise TickerNotFound(ticker.upper())
-        frame = repository.get_bars_frame(session=session, ticker_id=ticker_id)
+        return read_history(session, ticker)
+
+
+def read_history(session: Session, ticker: str) -> History:
+    """A ticker's stored bars through an open session (``TickerNotFound`` if unknown)."""
+    from tickercast.storage import repository
+
+    ticker_id = repository.get_ticker_id(session=session, symbol=ticker)
+    if ticker_id is None:
+        raise TickerNotFound(ticker.upper())
+    frame = repository.get_bars_frame(session=session, ticker_id=ticker_id)
     if len(frame) < 2:
         raise DataError(f"{ticker.upper()} has {len(frame)} stored bars; a backtest needs more")
     return History(
