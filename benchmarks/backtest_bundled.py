@@ -29,7 +29,8 @@ def history(ticker: str) -> History:
 
 def main() -> None:
     lines = [
-        "| ticker | period | strategy | total return | CAGR | Sharpe | max DD | exposure | trades | p-value |",
+        "| ticker | period | strategy | total return | CAGR | Sharpe | max DD | exposure "
+        "| trades | p-value |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for ticker in TICKERS:
