@@ -10,7 +10,8 @@
     │   ├── TickerNotFound
     │   └── ModelNotFound
     ├── ModelError                  a model cannot be fitted, loaded or used
-    └── RequestTooLarge             a request exceeds a documented limit
+    ├── RequestTooLarge             a request exceeds a documented limit
+    └── DatabaseUnavailable         the database cannot be reached now; retry later
 
 Domain code raises these, never HTTPException: the API maps them to status codes in one
 place (serving.app), the CLI prints the message and exits 1.
@@ -25,6 +26,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "FieldError",
+    "DatabaseUnavailable",
     "ModelError",
     "ModelNotFound",
     "NotFoundError",
@@ -105,3 +107,12 @@ class FieldError(ValidationError):
     def __init__(self, loc: Sequence[str | int], message: str) -> None:
         super().__init__(message)
         self.loc = tuple(loc)
+
+class DatabaseUnavailable(TickercastError):
+    """The database refused, timed out or dropped the connection: a temporary state.
+
+    ``retry_after`` (seconds) tells clients when to try again (HTTP 503 + Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
