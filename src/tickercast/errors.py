@@ -25,8 +25,8 @@ from dataclasses import dataclass
 __all__ = [
     "ConfigError",
     "DataError",
-    "FieldError",
     "DatabaseUnavailable",
+    "FieldError",
     "ModelError",
     "ModelNotFound",
     "NotFoundError",
@@ -107,6 +107,7 @@ class FieldError(ValidationError):
     def __init__(self, loc: Sequence[str | int], message: str) -> None:
         super().__init__(message)
         self.loc = tuple(loc)
+
 
 class DatabaseUnavailable(TickercastError):
     """The database refused, timed out or dropped the connection: a temporary state.
