@@ -212,3 +212,7 @@ def test_decision_panel_and_equity_view(page: Any, finished_server: DashboardSer
     names = page.evaluate("() => document.getElementById('equity').data.map(t => t.name)")
     assert {"strategy", "buy-and-hold", "buy", "sell"} <= set(names)
     assert page.inner_text("[data-testid=backtest-verdict]").startswith("No edge")
+    # the backtest's trades are markers on the price chart too (none here: naive never trades)
+    page.wait_for_function(
+        "() => document.getElementById('chart').data.some(t => t.name === 'backtest buy')"
+    )

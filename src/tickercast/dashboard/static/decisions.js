@@ -8,6 +8,21 @@
   const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const pct = (v) => (v == null ? "–" : `${(100 * v).toFixed(2)} %`);
   let shown = null;
+  let priceTrades = { ticker: null, trades: [] };
+  const tc = (window.__tc = window.__tc || {});
+
+  // trade markers on the price chart, drawn by dashboard.js through its extraTraces hook
+  tc.extraTraces = (ticker) => {
+    if (priceTrades.ticker !== ticker) return [];
+    return ["buy", "sell"].map((side) => {
+      const t = priceTrades.trades.filter((x) => x.side === side);
+      return {
+        type: "scatter", mode: "markers", name: `backtest ${side}`, x: t.map((x) => x.date), y: t.map((x) => x.price),
+        marker: { symbol: side === "buy" ? "triangle-up" : "triangle-down", size: 10, color: side === "buy" ? "#1a9850" : "#d73027" },
+        hovertemplate: `backtest ${side} @ %{y:.2f}<extra></extra>`,
+      };
+    });
+  };
 
   async function problem(response) {
     try {
@@ -48,6 +63,8 @@
       return;
     }
     const b = await response.json();
+    priceTrades = { ticker, trades: b.trades };
+    if (tc.render) tc.render();
     const m = b.metrics;
     verdict.innerHTML =
       `${esc(b.verdict.line)} <span class="muted">Strategy ${pct(m.strategy.total_return)}, ` +
