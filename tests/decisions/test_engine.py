@@ -133,3 +133,11 @@ def test_fill_at_open_refuses_missing_opens() -> None:
     bars = make_bars(close=[10, 11, 12], open_=[10, float("nan"), 12])
     with pytest.raises(ValidationError, match="fill 'close'"):
         run_orders(bars, [0], [1.0], costs=FREE)
+
+
+def test_average_daily_volume_skips_unknown_days() -> None:
+    from tickercast.decisions.engine import average_daily_volume
+
+    v = np.array([np.nan, 10, 0, 30, 50])
+    assert average_daily_volume(v, window=2).tolist()[1:] == [10, 10, 30, 40]
+    assert math.isnan(average_daily_volume(v, window=2)[0])

@@ -42,6 +42,8 @@ def random_strategies(
     seed: int = 0,
 ) -> list[PathResult]:
     """``n`` random re-timings of the strategy's episodes (seeds ``seed .. seed + n - 1``)."""
+    if n <= 0:
+        return []
     bars = strategy.bars
     first = 1 if fill == "open" else 0  # first day a position can be held at the close
     runs = [(a, b) for a, b in episodes(strategy.shares) if a >= first]

@@ -84,8 +84,14 @@ class Bars:
 
 def average_daily_volume(volume: np.ndarray, window: int = ADV_WINDOW) -> np.ndarray:
     """Mean volume over the last ``window`` sessions up to each day (NaN where unknown)."""
-    v = pd.Series(np.asarray(volume, dtype=np.float64)).where(lambda s: s > 0)
-    return v.rolling(window, min_periods=1).mean().to_numpy()
+    v = np.asarray(volume, dtype=np.float64)
+    known = np.isfinite(v) & (v > 0)
+    total = np.cumsum(np.where(known, v, 0.0))
+    count = np.cumsum(known)
+    total[window:] = total[window:] - total[:-window]
+    count[window:] = count[window:] - count[:-window]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 def execute(

@@ -9,7 +9,6 @@ are over episodes (entry costs to exit costs included).
 
 from __future__ import annotations
 
-import itertools
 import math
 from typing import Any
 
@@ -58,15 +57,18 @@ def drawdown(equity: np.ndarray, initial: float) -> np.ndarray:
     return (e / np.maximum.accumulate(e) - 1.0)[1:]
 
 
-def episodes(shares: np.ndarray) -> list[tuple[int, int]]:
-    """``(first, last)`` day of each run of same-sign non-zero positions."""
+def _episode_bounds(shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     sign = np.sign(np.asarray(shares))
     change = np.flatnonzero(np.diff(np.concatenate([[0.0], sign, [0.0]])) != 0)
-    runs = []
-    for a, b in itertools.pairwise(change):
-        if sign[a] != 0:
-            runs.append((int(a), int(b) - 1))
-    return runs
+    starts, ends = change[:-1], change[1:] - 1
+    held = sign[starts] != 0 if starts.size else np.zeros(0, dtype=bool)
+    return starts[held], ends[held]
+
+
+def episodes(shares: np.ndarray) -> list[tuple[int, int]]:
+    """``(first, last)`` day of each run of same-sign non-zero positions."""
+    starts, ends = _episode_bounds(shares)
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
 def episode_returns(path: PathResult) -> np.ndarray:
@@ -74,11 +76,9 @@ def episode_returns(path: PathResult) -> np.ndarray:
     end) over equity before its entry day."""
     equity = path.equity
     before = np.concatenate([[path.initial_cash], equity[:-1]])
-    out = []
-    for a, b in episodes(path.shares):
-        end = min(b + 1, len(equity) - 1)
-        out.append(equity[end] / before[a] - 1.0)
-    return np.asarray(out)
+    starts, ends = _episode_bounds(path.shares)
+    exits = np.minimum(ends + 1, len(equity) - 1)
+    return equity[exits] / before[starts] - 1.0
 
 
 def performance(path: PathResult, rf_annual: float = 0.0) -> dict[str, Any]:
