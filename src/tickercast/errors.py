@@ -5,6 +5,7 @@
     ├── DataError                   a source could not be read (file, URL, bad format)
     │   └── ProviderError           an HTTP provider answered with an error or garbage
     ├── ValidationError             rows failed validation; ``problems`` lists each one
+    │   └── FieldError              one input field is wrong; ``loc`` says which
     ├── NotFoundError               something asked for does not exist
     │   ├── TickerNotFound
     │   └── ModelNotFound
@@ -26,6 +27,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "DatabaseUnavailable",
+    "FieldError",
     "ModelError",
     "ModelNotFound",
     "ModelUnavailable",
@@ -107,6 +109,14 @@ class ModelUnavailable(ModelError):
 
 class RequestTooLarge(TickercastError):
     pass
+
+
+class FieldError(ValidationError):
+    """One input field is wrong; ``loc`` says where (as in a request body: ("position", "cash"))."""
+
+    def __init__(self, loc: Sequence[str | int], message: str) -> None:
+        super().__init__(message)
+        self.loc = tuple(loc)
 
 
 class DatabaseUnavailable(TickercastError):

@@ -29,6 +29,7 @@ from tickercast.serving.problems import document_problems, install_problem_handl
 from tickercast.serving.routes import (
     accuracy,
     dashboard,
+    decide,
     health,
     live,
     models,
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_unavailable_handlers(app, retry_after=settings.db_retry_after_s)
     for router in (health.router, tickers.router, predict.router, models.router, ops.router):
         app.include_router(router)
-    for router in (live.router, accuracy.router, dashboard.router):
+    for router in (live.router, accuracy.router, dashboard.router, decide.router):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, default=64 * 1024, limits=predict.BODY_LIMITS)
     app.add_middleware(MetricsMiddleware, metrics=metrics)

@@ -46,7 +46,9 @@ __all__ = [
     "get_champion_version",
     "list_versions",
     "load_champion",
+    "load_champion_walkforward",
     "load_version",
+    "log_backtest_run",
     "log_training_run",
     "native_model_dir",
     "promote",
@@ -554,3 +556,62 @@ def check_ticker(ticker: str) -> str:
     if not t or "'" in t:
         raise ModelError(f"ticker {ticker!r} is not a valid ticker symbol")
     return t
+
+
+def load_champion_walkforward(ticker: str, settings: Settings) -> tuple[pd.DataFrame, str]:
+    """The champion's stored walk-forward forecasts (``validation/walkforward.csv``) and a
+    label saying whose they are; ``ModelNotFound`` when there is no champion or no file."""
+    client = _client(settings)
+    version = get_champion_version(ticker, settings)
+    if version is None:
+        raise ModelNotFound(f"no champion model for {ticker.upper()}; nothing stored to backtest")
+    mv = _get_version(client, ticker, version)
+    frame = _walkforward_frame(client, str(mv.run_id))
+    if frame is None:
+        raise ModelNotFound(
+            f"champion version {version} of {ticker.upper()} has no stored walk-forward "
+            f"forecasts ({_WALKFORWARD_CSV}); retrain it with `tickercast train`"
+        )
+    name = dict(mv.tags).get("model_name", "?")
+    return frame, f"stored walk-forward forecasts of champion version {version} ({name})"
+
+
+def log_backtest_run(
+    ticker: str,
+    *,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    artifacts: Path,
+    note: str,
+    settings: Settings,
+) -> str:
+    """Log one backtest as a run of the ticker's experiment (tagged ``tickercast.kind =
+    backtest``) with the files under ``artifacts``; returns the run id."""
+    from mlflow.entities import Metric, Param, RunTag
+
+    client = _client(settings)
+    exp_id = _experiment_id(client, ticker, settings)
+    run = client.create_run(
+        exp_id,
+        run_name=f"backtest-{params.get('strategy', 'forecast')}-{params.get('end', '')}",
+        tags={"tickercast.ticker": ticker.upper(), "tickercast.kind": "backtest"},
+    )
+    run_id = run.info.run_id
+    try:
+        now = int(datetime.now(UTC).timestamp() * 1000)
+        client.log_batch(
+            run_id,
+            metrics=[
+                Metric(k, float(v), now, 0)
+                for k, v in sorted(metrics.items())
+                if isinstance(v, int | float) and math.isfinite(v)
+            ],
+            params=[Param(k, str(v)[:500]) for k, v in sorted(params.items())],
+            tags=[RunTag("mlflow.note.content", note)],
+        )
+        client.log_artifacts(run_id, str(artifacts))
+        client.set_terminated(run_id, "FINISHED")
+    except Exception:
+        client.set_terminated(run_id, "FAILED")
+        raise
+    return str(run_id)

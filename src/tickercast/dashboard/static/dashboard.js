@@ -371,8 +371,11 @@
           `95% ${next.lower_95.toFixed(2)}–${next.upper_95.toFixed(2)})<extra></extra>`,
       });
     }
+    // other scripts (decisions.js) add their own traces through this hook
+    if (typeof tc.extraTraces === "function") traces.push(...tc.extraTraces(state.ticker));
     return traces;
   }
+  tc.render = () => scheduleRender();
 
   function visibleRange() {
     const last = lastDate();
