@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -37,6 +37,33 @@ class Settings(BaseSettings):
         "default: a local Ray instance.",
     )
     default_ticker: str = Field("AMZN", description="Ticker behind POST /predict_next_price.")
+    db_connect_timeout_s: float = Field(
+        3.0, gt=0, description="PostgreSQL: seconds to open a connection before giving up."
+    )
+    db_statement_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds one SQL statement may run (PostgreSQL statement_timeout, and a "
+        "client-side deadline for a server or network that hangs).",
+    )
+    db_pool_timeout_s: float = Field(
+        5.0, gt=0, description="Seconds a request waits for a free pooled connection."
+    )
+    sqlite_busy_timeout_s: float = Field(
+        5.0, ge=0, description="SQLite: seconds to wait for a lock held by another process."
+    )
+    db_retry_after_s: int = Field(
+        5, ge=1, description="Retry-After seconds sent with 503 while the database is down."
+    )
+    readyz_timeout_s: float = Field(
+        2.0, gt=0, description="Seconds /readyz waits for the database before answering 503."
+    )
+    http_header_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a request's headers."
+    )
+    http_body_timeout_s: float = Field(
+        30.0, gt=0, description="Seconds a client has to send a request's body after its headers."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -76,6 +103,32 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Exchange calendar per ticker (ISO MIC), e.g. {"SAP": "XETR"}; '
         "others use XNYS. Forecast targets and gap checks count its sessions.",
+    )
+
+    yahoo_base_url: str = Field(
+        "https://query1.finance.yahoo.com", description="Yahoo chart API base URL."
+    )
+    alphavantage_base_url: str = Field(
+        "https://www.alphavantage.co", description="Alpha Vantage base URL."
+    )
+    alphavantage_api_key: SecretStr | None = Field(None, description="Alpha Vantage API key.")
+    stooq_base_url: str = Field("https://stooq.com", description="Stooq base URL.")
+    stooq_api_key: SecretStr | None = Field(None, description="Stooq API key.")
+    tiingo_base_url: str = Field("https://api.tiingo.com", description="Tiingo base URL.")
+    tiingo_api_key: SecretStr | None = Field(None, description="Tiingo API token.")
+    provider_budgets: dict[str, str] = Field(
+        default_factory=dict,
+        description='Request budget per provider, JSON (e.g. {"alphavantage": "25/day"}); '
+        "defaults follow each provider's documented free limits.",
+    )
+    update_overlap_sessions: int = Field(
+        5, ge=0, description="Stored sessions an update fetches again to catch revisions."
+    )
+    update_schedule: bool = Field(
+        False, description="serve runs `data update --all` after each exchange close."
+    )
+    update_delay_min: float = Field(
+        30.0, ge=0, description="Minutes after the exchange close the scheduled update runs."
     )
 
     def calendar_for(self, ticker: str) -> str:

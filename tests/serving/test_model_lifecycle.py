@@ -91,7 +91,7 @@ def _broken_version(settings: Settings) -> str:
 
     client = MlflowClient(settings.resolved_mlflow_tracking_uri)
     artifacts = Path(urlparse(client.get_run(result.run_id).info.artifact_uri).path)
-    (artifacts / "model" / "params.json").write_text("{ this is not json")
+    (registry.native_model_dir(artifacts / "model") / "params.json").write_text("{ not json")
     return result.version
 
 

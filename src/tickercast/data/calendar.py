@@ -24,9 +24,12 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CALENDAR",
     "calendar_name_for",
+    "exchange_timezone",
     "get_calendar",
     "missing_sessions",
+    "next_close",
     "next_sessions",
+    "session_start_before",
     "sessions_between",
 ]
 
@@ -95,3 +98,38 @@ def missing_sessions(days: np.ndarray, calendar: str = DEFAULT_CALENDAR) -> np.n
 @lru_cache(maxsize=16)
 def _session_days(calendar: str) -> np.ndarray:
     return get_calendar(calendar).sessions.values.astype("datetime64[D]")
+
+
+def next_close(after: dt.datetime, calendar: str = DEFAULT_CALENDAR) -> dt.datetime:
+    """The first session close strictly after ``after`` (aware), as an aware UTC time.
+
+    Early closes (the day after Thanksgiving, Christmas Eve) come from the calendar, so an
+    update scheduled from this runs after the real close, in the exchange's own zone.
+    """
+    if after.tzinfo is None:
+        raise ValueError("next_close needs an aware datetime")
+    closes = _close_times(calendar)
+    stamp = np.datetime64(after.astimezone(dt.UTC).replace(tzinfo=None), "ns")
+    at = int(np.searchsorted(closes, stamp, side="right"))
+    if at >= len(closes):
+        raise ConfigError(f"calendar {calendar} has no session close after {after.isoformat()}")
+    return pd.Timestamp(closes[at]).tz_localize("UTC").to_pydatetime()
+
+
+def exchange_timezone(calendar: str = DEFAULT_CALENDAR) -> str:
+    """The IANA zone the exchange trades in (America/New_York for XNYS)."""
+    return str(get_calendar(calendar).tz)
+
+
+def session_start_before(last: dt.date, sessions: int, calendar: str = DEFAULT_CALENDAR) -> dt.date:
+    """The session ``sessions`` sessions before ``last`` (``last`` itself for 0): where an
+    update with that much overlap starts fetching."""
+    days = _session_days(calendar)
+    at = int(np.searchsorted(days, np.datetime64(last, "D"), side="right")) - 1 - sessions
+    return last if at < 0 and sessions == 0 else days[max(at, 0)].astype(dt.date)
+
+
+@lru_cache(maxsize=16)
+def _close_times(calendar: str) -> np.ndarray:
+    closes = get_calendar(calendar).closes
+    return closes.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]")

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 
 from tickercast import __version__
 from tickercast.config import Settings, get_settings
+from tickercast.data.schedule import UpdateSchedule
 from tickercast.live.events import EventHub
 from tickercast.live.feed import build_feed
 from tickercast.live.prediction_writer import PredictionWriter
@@ -28,6 +29,7 @@ from tickercast.serving.problems import document_problems, install_problem_handl
 from tickercast.serving.routes import (
     accuracy,
     dashboard,
+    decide,
     health,
     live,
     models,
@@ -35,8 +37,9 @@ from tickercast.serving.routes import (
     predict,
     tickers,
 )
+from tickercast.serving.unavailable import add_unavailable_handlers
 from tickercast.storage import repository
-from tickercast.storage.db import make_engine
+from tickercast.storage.db import DatabaseTimeouts, make_engine
 
 __all__ = ["create_app"]
 
@@ -49,7 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.resolved_database_url)
+        engine = make_engine(
+            settings.resolved_database_url, DatabaseTimeouts.from_settings(settings)
+        )
         sessions = sessionmaker(engine, expire_on_commit=False)
         store = ModelStore(settings, metrics)
         writer = PredictionWriter(
@@ -87,10 +92,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.events = EventHub()
         app.state.feed = build_feed(settings, app.state.events, sessions, store, writer)
         await app.state.feed.start()
+        app.state.update_schedule = None
+        if settings.update_schedule:
+            app.state.update_schedule = UpdateSchedule(settings)
+            await app.state.update_schedule.start()
         log.info("serving %s", settings.resolved_database_url)
         try:
             yield
         finally:
+            if app.state.update_schedule is not None:
+                await app.state.update_schedule.stop()
             await app.state.feed.stop()  # its last prediction reaches the writer before close
             app.state.events.close()
             store.stop()
@@ -106,9 +117,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    add_unavailable_handlers(app, retry_after=settings.db_retry_after_s)
     for router in (health.router, tickers.router, predict.router, models.router, ops.router):
         app.include_router(router)
-    for router in (live.router, accuracy.router, dashboard.router):
+    for router in (live.router, accuracy.router, dashboard.router, decide.router):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, default=64 * 1024, limits=predict.BODY_LIMITS)
     app.add_middleware(MetricsMiddleware, metrics=metrics)

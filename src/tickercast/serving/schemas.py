@@ -82,6 +82,19 @@ class TickerPublic(BaseModel):
     sources: list[str]
 
 
+class TickerDetailPublic(TickerPublic):
+    """A ticker and what keeps it current (provider, last and next update)."""
+
+    provider: str | None = Field(None, description="Named provider `data update` uses.")
+    provider_symbol: str | None = Field(None, description="The ticker's name at the provider.")
+    last_update_at: dt.datetime | None = Field(None, description="When the last update ran.")
+    last_update_status: str | None = Field(None, description="ok or error.")
+    last_update_error: str | None = Field(None, description="Why the last update failed.")
+    next_update_at: dt.datetime | None = Field(
+        None, description="Next scheduled update (None unless serve runs the schedule)."
+    )
+
+
 class BarPublic(BaseModel):
     date: dt.date
     open: float | None
@@ -310,6 +323,9 @@ class ServedModelPublic(BaseModel):
     serving_naive: bool = Field(description="True when naive is served because nothing beat it.")
     metrics: dict[str, float]
     loaded_at: dt.datetime
+    warning: str | None = Field(
+        None, description="Set while this version stands in for a champion that cannot load."
+    )
 
 
 class ReloadPublic(BaseModel):

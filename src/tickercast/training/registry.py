@@ -42,10 +42,15 @@ __all__ = [
     "ChampionInfo",
     "PromotionDecision",
     "VersionInfo",
+    "fallback_versions",
     "get_champion_version",
     "list_versions",
     "load_champion",
+    "load_champion_walkforward",
+    "load_version",
+    "log_backtest_run",
     "log_training_run",
+    "native_model_dir",
     "promote",
     "register_version",
     "registered_name",
@@ -194,8 +199,9 @@ def log_training_run(
             tags=[RunTag("mlflow.note.content", _run_note(model, metrics))],
         )
         with tempfile.TemporaryDirectory() as tmp:
-            root = Path(tmp)
-            model.save(root / "model")
+            root = Path(tmp) / "run"
+            root.mkdir()
+            _save_model_dir(model, Path(tmp) / "forecaster", root / "model")
             (root / "model" / "describe.json").write_text(json.dumps(described, indent=2))
             val = root / "validation"
             val.mkdir()
@@ -211,6 +217,21 @@ def log_training_run(
         client.set_terminated(run_id, "FAILED")
         raise
     return str(run_id)
+
+
+def _save_model_dir(model: Forecaster, native: Path, target: Path) -> None:
+    """``target`` as an MLflow pyfunc model (MLmodel, signature, input example) with the
+    native files under ``artifacts/forecaster``, which the service reads directly."""
+    from tickercast.training.pyfunc import save_pyfunc
+
+    model.save(native)
+    save_pyfunc(model, native, target)
+
+
+def native_model_dir(model_dir: Path) -> Path:
+    """Where the native files are in a downloaded ``model/`` (older runs hold them at top)."""
+    from_pyfunc = model_dir / "artifacts" / "forecaster"
+    return from_pyfunc if (model_dir / "MLmodel").is_file() else model_dir
 
 
 def _run_note(model: Forecaster, metrics: Mapping[str, Any]) -> str:
@@ -331,17 +352,22 @@ def _get_version(client: MlflowClient, ticker: str, version: str) -> ModelVersio
 
 def load_champion(ticker: str, settings: Settings) -> tuple[Forecaster, ChampionInfo]:
     """Download and load the champion model; ``ModelNotFound`` when there is none."""
-    client = _client(settings)
     version = get_champion_version(ticker, settings)
     if version is None:
         raise ModelNotFound(
             f"no champion model for {ticker.upper()}; run `tickercast train {ticker.upper()} "
             "--model lightgbm --register` or `tickercast init`"
         )
+    return load_version(ticker, version, settings)
+
+
+def load_version(ticker: str, version: str, settings: Settings) -> tuple[Forecaster, ChampionInfo]:
+    """Download and load one registered version through the native (fast) path."""
+    client = _client(settings)
     mv = _get_version(client, ticker, version)
     with tempfile.TemporaryDirectory() as tmp:
         path = client.download_artifacts(str(mv.run_id), "model", tmp)
-        model = load_model(path)
+        model = load_model(native_model_dir(Path(path)))
     run = client.get_run(str(mv.run_id))
     tags = dict(mv.tags)
     rel = _float_tag(tags, "relative_mae")
@@ -360,6 +386,23 @@ def load_champion(ticker: str, settings: Settings) -> tuple[Forecaster, Champion
         promotion=tags.get("promotion"),
     )
     return model, info
+
+
+def fallback_versions(ticker: str, broken: str, settings: Settings) -> list[str]:
+    """Versions to serve while champion ``broken`` cannot load, best first: earlier
+    champions (most recently promoted first), then naive versions (newest first)."""
+    versions = [mv for mv in _all_versions(_client(settings), ticker) if str(mv.version) != broken]
+    promoted = sorted(
+        (mv for mv in versions if mv.tags.get("promoted_at")),
+        key=lambda mv: (mv.tags["promoted_at"], int(mv.version)),
+        reverse=True,
+    )
+    naive = [mv for mv in reversed(versions) if mv.tags.get("model_name") == "naive"]
+    out: list[str] = []
+    for mv in (*promoted, *naive):
+        if str(mv.version) not in out and mv.tags.get("champion_eligible") != "false":
+            out.append(str(mv.version))
+    return out
 
 
 def _walkforward_frame(client: MlflowClient, run_id: str) -> pd.DataFrame | None:
@@ -402,7 +445,11 @@ def _set_champion(
     client.set_registered_model_alias(name, CHAMPION_ALIAS, version)
     client.set_model_version_tag(name, version, "promotion", promotion)
     client.set_model_version_tag(
-        name, version, "promoted_at", datetime.now(UTC).isoformat(timespec="seconds")
+        # microseconds: the fallback after a broken champion orders versions by this
+        name,
+        version,
+        "promoted_at",
+        datetime.now(UTC).isoformat(timespec="microseconds"),
     )
     client.set_model_version_tag(name, version, "promotion_note", note[:4900])
 
@@ -509,3 +556,62 @@ def check_ticker(ticker: str) -> str:
     if not t or "'" in t:
         raise ModelError(f"ticker {ticker!r} is not a valid ticker symbol")
     return t
+
+
+def load_champion_walkforward(ticker: str, settings: Settings) -> tuple[pd.DataFrame, str]:
+    """The champion's stored walk-forward forecasts (``validation/walkforward.csv``) and a
+    label saying whose they are; ``ModelNotFound`` when there is no champion or no file."""
+    client = _client(settings)
+    version = get_champion_version(ticker, settings)
+    if version is None:
+        raise ModelNotFound(f"no champion model for {ticker.upper()}; nothing stored to backtest")
+    mv = _get_version(client, ticker, version)
+    frame = _walkforward_frame(client, str(mv.run_id))
+    if frame is None:
+        raise ModelNotFound(
+            f"champion version {version} of {ticker.upper()} has no stored walk-forward "
+            f"forecasts ({_WALKFORWARD_CSV}); retrain it with `tickercast train`"
+        )
+    name = dict(mv.tags).get("model_name", "?")
+    return frame, f"stored walk-forward forecasts of champion version {version} ({name})"
+
+
+def log_backtest_run(
+    ticker: str,
+    *,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    artifacts: Path,
+    note: str,
+    settings: Settings,
+) -> str:
+    """Log one backtest as a run of the ticker's experiment (tagged ``tickercast.kind =
+    backtest``) with the files under ``artifacts``; returns the run id."""
+    from mlflow.entities import Metric, Param, RunTag
+
+    client = _client(settings)
+    exp_id = _experiment_id(client, ticker, settings)
+    run = client.create_run(
+        exp_id,
+        run_name=f"backtest-{params.get('strategy', 'forecast')}-{params.get('end', '')}",
+        tags={"tickercast.ticker": ticker.upper(), "tickercast.kind": "backtest"},
+    )
+    run_id = run.info.run_id
+    try:
+        now = int(datetime.now(UTC).timestamp() * 1000)
+        client.log_batch(
+            run_id,
+            metrics=[
+                Metric(k, float(v), now, 0)
+                for k, v in sorted(metrics.items())
+                if isinstance(v, int | float) and math.isfinite(v)
+            ],
+            params=[Param(k, str(v)[:500]) for k, v in sorted(params.items())],
+            tags=[RunTag("mlflow.note.content", note)],
+        )
+        client.log_artifacts(run_id, str(artifacts))
+        client.set_terminated(run_id, "FINISHED")
+    except Exception:
+        client.set_terminated(run_id, "FAILED")
+        raise
+    return str(run_id)

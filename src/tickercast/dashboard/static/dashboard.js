@@ -133,6 +133,7 @@
     const eventId = state.feed ? state.feed.last_event_id : null;
     const t = encodeURIComponent(ticker);
     const model = api(`/v1/models/${t}`).catch((err) => err);
+    api(`/v1/tickers/${t}`).then((d) => seq === state.loadSeq && renderUpdated(d), () => {});
     let prices, history, accuracy;
     try {
       [prices, history, accuracy] = await Promise.all([
@@ -370,8 +371,11 @@
           `95% ${next.lower_95.toFixed(2)}–${next.upper_95.toFixed(2)})<extra></extra>`,
       });
     }
+    // other scripts (decisions.js) add their own traces through this hook
+    if (typeof tc.extraTraces === "function") traces.push(...tc.extraTraces(state.ticker));
     return traces;
   }
+  tc.render = () => scheduleRender();
 
   function visibleRange() {
     const last = lastDate();
@@ -532,6 +536,24 @@
     table.innerHTML = `${head}<tbody>${body}<tr><th scope="row">skill vs naive (1 − MAE/naive MAE)</th>${skill}</tr></tbody>`;
   }
 
+  function stamp(iso) {
+    return iso ? new Date(iso).toISOString().slice(0, 16).replace("T", " ") + " UTC" : null;
+  }
+
+  function renderUpdated(detail) {
+    // "last updated" is when the provider was last asked, not the last bar's date
+    const el = $("updated");
+    const last = stamp(detail.last_update_at);
+    let text = last
+      ? `last updated ${last} from ${detail.provider}`
+      : `last updated: never (${(detail.sources || []).join(", ") || "no data"})`;
+    if (detail.last_update_status === "error") text += " — failed";
+    const next = stamp(detail.next_update_at);
+    if (next) text += ` · next ${next}`;
+    el.textContent = text;
+    el.title = detail.last_update_error || "";
+  }
+
   function renderModel(model) {
     const el = $("model");
     if (model instanceof ApiError) {
@@ -544,13 +566,15 @@
     }
     const skill = model.skill == null ? "–" : `${(100 * model.skill).toFixed(2)} %`;
     const rel = model.relative_mae == null ? "–" : model.relative_mae.toFixed(3);
-    let warning = "";
+    let warning = model.warning
+      ? `<p class="warning" data-testid="fallback-warning">${esc(model.warning)}</p>`
+      : "";
     if (model.serving_naive) {
-      warning =
+      warning +=
         `<p class="warning" data-testid="naive-warning">Serving naive: no trained model beat ` +
         `“tomorrow = today” out of sample, so the forecast is the last close.</p>`;
     } else if (!model.beats_naive) {
-      warning = `<p class="warning" data-testid="naive-warning">This model did not beat naive in walk-forward validation.</p>`;
+      warning += `<p class="warning" data-testid="naive-warning">This model did not beat naive in walk-forward validation.</p>`;
     }
     const cursor = isFeedTicker() && state.feed.kind === "replay" ? state.feed.cursor : null;
     if (cursor && model.trained_to && model.trained_to > cursor) {

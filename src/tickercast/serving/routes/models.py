@@ -30,6 +30,7 @@ def _public(served: ServedModel) -> ServedModelPublic:
         serving_naive=served.model.name == "naive",
         metrics={k: v for k, v in getattr(info, "metrics", {}).items() if math.isfinite(v)},
         loaded_at=served.loaded_at,
+        warning=served.warning,
     )
 
 

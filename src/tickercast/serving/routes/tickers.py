@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
+from tickercast.data.update import ticker_status
 from tickercast.errors import ValidationError
-from tickercast.serving.deps import FeedDep, SessionDep, TickerIdDep
+from tickercast.serving.deps import FeedDep, SessionDep, SettingsDep, TickerIdDep
 from tickercast.serving.problems import problem_responses
 from tickercast.serving.responses import json_response
-from tickercast.serving.schemas import IsoDate, PricesPublic, TickerPublic
+from tickercast.serving.schemas import IsoDate, PricesPublic, TickerDetailPublic, TickerPublic
 from tickercast.storage import repository
 
 router = APIRouter(prefix="/v1/tickers", tags=["tickers"])
@@ -32,6 +33,19 @@ def list_tickers(session: SessionDep) -> list[TickerPublic]:
         )
         for s in repository.list_ticker_summaries(session=session)
     ]
+
+
+@router.get(
+    "/{ticker}",
+    response_model=TickerDetailPublic,
+    responses=problem_responses(404, 503),
+)
+def get_ticker(
+    session: SessionDep, settings: SettingsDep, ticker_id: TickerIdDep
+) -> TickerDetailPublic:
+    """One ticker: its history, where it comes from, its last and next update."""
+    status = ticker_status(session=session, ticker_id=ticker_id, settings=settings)
+    return TickerDetailPublic(**status.__dict__)
 
 
 @router.get(
