@@ -15,6 +15,8 @@ import socket
 import threading
 from typing import Literal
 
+from sqlalchemy.engine import make_url
+
 Mode = Literal["forward", "refuse", "blackhole"]
 
 
@@ -53,6 +55,23 @@ class TcpProxy:
 
     def recover(self) -> None:
         self.set_mode("forward")
+
+    def forward(self) -> None:
+        self.set_mode("forward")
+
+    def refuse(self) -> None:
+        self.set_mode("refuse")
+
+    @classmethod
+    def for_url(cls, url: str) -> TcpProxy:
+        """A proxy in front of the server a SQLAlchemy URL points at."""
+        parsed = make_url(url)
+        return cls((parsed.host or "127.0.0.1", parsed.port or 5432))
+
+    def url_through(self, url: str) -> str:
+        """``url`` with its host and port replaced by this proxy's."""
+        parsed = make_url(url).set(host="127.0.0.1", port=self.port)
+        return parsed.render_as_string(hide_password=False)
 
     def _listen(self, port: int) -> socket.socket:
         sock = socket.socket()
