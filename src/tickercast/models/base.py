@@ -20,7 +20,7 @@ import numpy as np
 
 from tickercast.errors import ModelError
 from tickercast.features import log_returns, supervised_windows
-from tickercast.training.intervals import Calibration, nonconformity, price_bounds
+from tickercast.models.calibration import Calibration, nonconformity, price_bounds
 
 __all__ = ["FORMAT_VERSION", "Forecast", "Forecaster", "check_prices", "check_windows"]
 

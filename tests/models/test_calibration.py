@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tickercast.errors import ModelError
-from tickercast.training.intervals import (
+from tickercast.models.calibration import (
     AdaptiveConformal,
     Calibration,
     conformal_quantile,
