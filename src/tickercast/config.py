@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         None, description="URL the poll feed asks for bars (may hold {ticker})."
     )
     feed_every_s: float = Field(60.0, gt=0, description="Seconds between two polls.")
+    gate_alpha: float = Field(
+        0.05, gt=0, lt=1, description="Significance level of the Diebold-Mariano promotion gate."
+    )
+    gate_loss: Literal["absolute", "squared"] = Field(
+        "absolute", description="Loss the gate compares: absolute or squared log-return errors."
+    )
 
     @property
     def resolved_database_url(self) -> str:

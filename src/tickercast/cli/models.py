@@ -174,13 +174,26 @@ def list_versions(
     if not versions:
         console.print(f"no registered versions for {ticker.upper()}")
         return
-    table = Table("version", "model", "rel. MAE", "beats naive", "tested", "created", "champion")
+    table = Table(
+        "version",
+        "model",
+        "rel. MAE",
+        "margin",
+        "beats naive",
+        "p (DM)",
+        "tested",
+        "created",
+        "champion",
+        caption="beats naive = significantly better (Diebold-Mariano/HLN test)",
+    )
     for v in versions:
         table.add_row(
             v.version,
             v.model_name,
             _num(v.relative_mae, 5),
+            "-" if v.margin is None else f"{100 * v.margin:+.2f}%",
             "yes" if v.beats_naive else "no",
+            "-" if v.p_value is None else f"{v.p_value:.3f}",
             f"{v.test_start}..{v.test_end}",
             v.created_at[:10],
             f"yes ({v.promotion})" if v.champion else "",
@@ -197,7 +210,8 @@ def promote(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Make VERSION champion if it passes the gate (beats naive, not worse than champion)."""
+    """Make VERSION champion if it passes the gate: significantly better than naive and not
+    significantly worse than the champion (Diebold-Mariano/HLN, level TICKERCAST_GATE_ALPHA)."""
     decision = registry.promote(ticker, version, force=force, settings=get_settings())
     if as_json:
         print_json(decision.to_dict())

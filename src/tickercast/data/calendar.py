@@ -39,9 +39,7 @@ def get_calendar(name: str = DEFAULT_CALENDAR) -> exchange_calendars.ExchangeCal
     """The calendar ``name`` (an ISO MIC such as XNYS), from 1970 to a few years ahead."""
     import exchange_calendars as xcals
 
-    end = pd.Timestamp(dt.date.today().replace(month=1, day=1)) + pd.DateOffset(
-        years=_YEARS_AHEAD
-    )
+    end = pd.Timestamp(dt.date.today().replace(month=1, day=1)) + pd.DateOffset(years=_YEARS_AHEAD)
     try:
         return xcals.get_calendar(name, start=_FIRST_DAY, end=end.strftime("%Y-%m-%d"))
     except xcals.errors.InvalidCalendarName as exc:
@@ -57,17 +55,14 @@ def calendar_name_for(ticker: str, overrides: dict[str, str] | None = None) -> s
     return (overrides or {}).get(ticker.upper(), DEFAULT_CALENDAR)
 
 
-def next_sessions(
-    after: dt.date, count: int, calendar: str = DEFAULT_CALENDAR
-) -> list[dt.date]:
+def next_sessions(after: dt.date, count: int, calendar: str = DEFAULT_CALENDAR) -> list[dt.date]:
     """The ``count`` sessions strictly after ``after`` (which need not be a session)."""
     sessions = _session_days(calendar)
     start = int(np.searchsorted(sessions, np.datetime64(after, "D"), side="right"))
     found = sessions[start : start + count]
     if len(found) < count:
         raise ConfigError(
-            f"calendar {calendar} has no {count} sessions after {after}; it ends "
-            f"{sessions[-1]}"
+            f"calendar {calendar} has no {count} sessions after {after}; it ends {sessions[-1]}"
         )
     return [d.astype(dt.date) for d in found]
 

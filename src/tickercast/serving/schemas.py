@@ -157,7 +157,16 @@ class IntervalPublic(BaseModel):
 class ModelRefPublic(BaseModel):
     name: str = Field(examples=["lightgbm"])
     version: str = Field(examples=["3"])
-    beats_naive: bool = Field(description="Whether it beat the naive forecast walk-forward.")
+    beats_naive: bool = Field(
+        description="Significantly better than naive walk-forward (Diebold-Mariano/HLN at the "
+        "gate's level, default 5%)."
+    )
+    beats_naive_p_value: float | None = Field(
+        None, description="One-sided DM/HLN p-value against naive; small means better."
+    )
+    margin: float | None = Field(
+        None, description="1 - MAE / naive MAE on the walk-forward days (the skill)."
+    )
 
 
 class PredictRequest(BaseModel):
@@ -264,7 +273,14 @@ class ServedModelPublic(BaseModel):
         description="MAE / naive MAE, walk-forward; < 1 beats naive."
     )
     skill: float | None = Field(description="1 - relative MAE.")
-    beats_naive: bool
+    beats_naive: bool = Field(
+        description="Significantly better than naive (DM/HLN test at level `alpha`)."
+    )
+    beats_naive_p_value: float | None = Field(
+        description="One-sided DM/HLN p-value against naive (None: registered before the gate)."
+    )
+    margin: float | None = Field(description="1 - MAE / naive MAE on the walk-forward days.")
+    alpha: float | None = Field(description="Significance level the gate used.")
     serving_naive: bool = Field(description="True when naive is served because nothing beat it.")
     metrics: dict[str, float]
     loaded_at: dt.datetime

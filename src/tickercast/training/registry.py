@@ -5,8 +5,9 @@ parameters, metrics (model and naive side by side on the same walk-forward point
 validation report, ``validation/walkforward.csv`` (every forecast, for the gate) and the saved
 model under ``model/``. The alias ``champion`` marks the version the API serves.
 
-Gate (``promote``): a candidate becomes champion only if it beats naive (relative MAE < 1) on
-its walk-forward period and is not worse than the current champion on the dates both were
+Gate (``promote``, tests in ``training.gate``): a candidate becomes champion only if it is
+significantly better than naive (Diebold-Mariano/HLN, level ``gate_alpha``) on its
+walk-forward days and not significantly worse than the current champion on the dates both were
 tested on. Otherwise the champion stays, or, when there is none, the naive version becomes
 champion. ``force`` overrides (tagged ``promotion=forced`` on the version); models that are
 not champion-eligible (``seed-lstm``) are refused even then.
@@ -26,12 +27,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from tickercast.config import Settings
 from tickercast.errors import ModelError, ModelNotFound
 from tickercast.models import Forecaster, load_model
+from tickercast.training import gate
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -72,6 +73,9 @@ class ChampionInfo:
     skill: float
     beats_naive: bool
     promotion: str | None
+    p_value: float | None = None
+    margin: float | None = None
+    alpha: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +96,8 @@ class VersionInfo:
     test_start: str | None
     test_end: str | None
     promotion: str | None
+    p_value: float | None = None
+    margin: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -215,8 +221,18 @@ def log_training_run(
 
 def _run_note(model: Forecaster, metrics: Mapping[str, Any]) -> str:
     rel = metrics.get("relative_mae", math.nan)
-    verdict = "beats" if rel < 1 else "does not beat"
-    return f"{model.name}: relative MAE {rel:.5f} vs naive on walk-forward - {verdict} naive."
+    return f"{model.name}: relative MAE {rel:.5f} vs naive on walk-forward (gate: DM/HLN test)."
+
+
+def _significance_tags(verdict: gate.GateVerdict) -> dict[str, str]:
+    return {
+        "beats_naive": str(verdict.beats_naive).lower(),
+        "p_value_vs_naive": repr(verdict.p_value),
+        "dm_stat_vs_naive": repr(verdict.statistic),
+        "margin": repr(verdict.margin),
+        "gate_alpha": repr(verdict.alpha),
+        "gate_loss": verdict.loss,
+    }
 
 
 def register_version(
@@ -228,8 +244,10 @@ def register_version(
     test_start: str | None,
     test_end: str | None,
     settings: Settings,
+    significance: gate.GateVerdict | None = None,
 ) -> str:
-    """Register the run's ``model/`` as a new version of ``tickercast-<TICKER>``."""
+    """Register the run's ``model/`` as a new version of ``tickercast-<TICKER>``; with
+    ``significance`` (the DM test against naive) its verdict and p-value become tags."""
     from mlflow.exceptions import MlflowException
 
     client = _client(settings)
@@ -241,20 +259,20 @@ def register_version(
             name, description=f"tickercast forecasters for {ticker.upper()}"
         )
     flat = _flat_metrics(metrics)
-    rel = flat.get("relative_mae", math.nan)
     training = model.describe()["training"]
     tags = {k: repr(flat[k]) for k in _VERSION_METRICS if k in flat}
     tags.update(
         {
             "model_name": model.name,
             "champion_eligible": str(model.champion_eligible).lower(),
-            "beats_naive": str(bool(rel < 1)).lower(),
             "trained_from": str(training["first_date"]),
             "trained_to": str(training["last_date"]),
             "test_start": str(test_start),
             "test_end": str(test_end),
         }
     )
+    if significance is not None:
+        tags.update(_significance_tags(significance))
     run = client.get_run(run_id)
     mv = client.create_model_version(
         name, source=f"{run.info.artifact_uri}/model", run_id=run_id, tags=tags
@@ -285,6 +303,17 @@ def _float_tag(tags: Mapping[str, str], key: str) -> float:
         return math.nan
 
 
+def _optional_float(tags: Mapping[str, str], key: str) -> float | None:
+    value = _float_tag(tags, key)
+    return value if math.isfinite(value) else None
+
+
+def _beats_naive(tags: Mapping[str, str]) -> bool:
+    """Significantly better than naive; versions from before the DM gate have no p-value and
+    are not called better than naive."""
+    return tags.get("beats_naive") == "true" and "p_value_vs_naive" in tags
+
+
 def _none_tag(tags: Mapping[str, str], key: str) -> str | None:
     value = tags.get(key)
     return None if value in (None, "None") else value
@@ -308,10 +337,12 @@ def list_versions(ticker: str, settings: Settings) -> list[VersionInfo]:
                 champion=str(mv.version) == champion,
                 relative_mae=_float_tag(tags, "relative_mae"),
                 skill=_float_tag(tags, "skill"),
-                beats_naive=tags.get("beats_naive") == "true",
+                beats_naive=_beats_naive(tags),
                 test_start=_none_tag(tags, "test_start"),
                 test_end=_none_tag(tags, "test_end"),
                 promotion=tags.get("promotion"),
+                p_value=_optional_float(tags, "p_value_vs_naive"),
+                margin=_optional_float(tags, "margin"),
             )
         )
     return out
@@ -356,8 +387,11 @@ def load_champion(ticker: str, settings: Settings) -> tuple[Forecaster, Champion
         metrics=dict(run.data.metrics),
         relative_mae=rel,
         skill=1.0 - rel,
-        beats_naive=bool(rel < 1),
+        beats_naive=_beats_naive(tags),
         promotion=tags.get("promotion"),
+        p_value=_optional_float(tags, "p_value_vs_naive"),
+        margin=_optional_float(tags, "margin"),
+        alpha=_optional_float(tags, "gate_alpha"),
     )
     return model, info
 
@@ -373,25 +407,54 @@ def _walkforward_frame(client: MlflowClient, run_id: str) -> pd.DataFrame | None
         return pd.read_csv(path)
 
 
-def _compare_on_common_dates(
-    client: MlflowClient, candidate: ModelVersion, champion: ModelVersion
+def _versus_naive(
+    client: MlflowClient, ticker: str, version: ModelVersion, settings: Settings
+) -> gate.GateVerdict | None:
+    """The version's DM/HLN verdict against naive at ``settings.gate_alpha``: from its tags,
+    else computed from its walk-forward CSV and tagged (versions registered before the gate)."""
+    tags = dict(version.tags)
+    p_value = _optional_float(tags, "p_value_vs_naive")
+    if p_value is not None and tags.get("gate_loss") == settings.gate_loss:
+        return gate.GateVerdict(
+            beats_naive=p_value < settings.gate_alpha,
+            p_value=p_value,
+            statistic=_float_tag(tags, "dm_stat_vs_naive"),
+            margin=_float_tag(tags, "margin"),
+            alpha=settings.gate_alpha,
+            loss=settings.gate_loss,
+            n=0,
+        )
+    frame = _walkforward_frame(client, str(version.run_id))
+    if frame is None or len(frame) < 3:
+        return None
+    verdict = gate.versus_naive(frame, alpha=settings.gate_alpha, loss=settings.gate_loss)
+    for key, value in _significance_tags(verdict).items():
+        client.set_model_version_tag(registered_name(ticker), str(version.version), key, value)
+    return verdict
+
+
+def _versus_champion(
+    client: MlflowClient, candidate: ModelVersion, champion: ModelVersion, settings: Settings
 ) -> dict[str, Any]:
-    """MAE of both versions on the walk-forward dates they share (the gate's yardstick)."""
+    """DM/HLN test of "candidate worse than champion" on the walk-forward dates they share."""
     cand = _walkforward_frame(client, str(candidate.run_id))
     champ = _walkforward_frame(client, str(champion.run_id))
+    result = None
     if cand is not None and champ is not None:
-        both = cand.merge(champ, on="date", suffixes=("_cand", "_champ"))
-        if len(both) > 0:
-            return {
-                "common_days": len(both),
-                "candidate_mae": float(np.mean(np.abs(both["actual_cand"] - both["point_cand"]))),
-                "champion_mae": float(np.mean(np.abs(both["actual_champ"] - both["point_champ"]))),
-            }
-    # No shared dates: fall back to each one's MAE relative to naive on its own period.
+        result = gate.versus_champion(cand, champ, loss=settings.gate_loss)
+    if result is None:
+        # No shared dates to test on: compare each one's MAE relative to naive instead.
+        return {
+            "common_days": 0,
+            "p_value": None,
+            "candidate_relative_mae": _float_tag(candidate.tags, "relative_mae"),
+            "champion_relative_mae": _float_tag(champion.tags, "relative_mae"),
+        }
     return {
-        "common_days": 0,
-        "candidate_mae": _float_tag(candidate.tags, "relative_mae"),
-        "champion_mae": _float_tag(champion.tags, "relative_mae"),
+        "common_days": result.n,
+        "p_value": result.p_value,
+        "statistic": result.statistic,
+        "mean_loss_difference": result.mean_diff,
     }
 
 
@@ -437,20 +500,33 @@ def promote(
             True, str(version), f"version {version} (naive) is champion: nothing has beaten it yet."
         )
     failures: list[str] = []
-    if not rel < 1:
-        failures.append(f"it does not beat naive (relative MAE {rel:.5f}, needs < 1)")
+    alpha = settings.gate_alpha
+    verdict = _versus_naive(client, ticker, cand, settings)
+    details["vs_naive"] = verdict.to_dict() if verdict else None
+    if verdict is None:
+        failures.append("it has no walk-forward forecasts to test against naive")
+    elif not verdict.beats_naive:
+        failures.append(
+            f"it is not significantly better than naive (DM/HLN p = {verdict.p_value:.3f}, "
+            f"needs < {alpha:g}; margin {verdict.margin:+.3%})"
+        )
     if current is not None:
         champ = _get_version(client, ticker, current)
-        cmp = _compare_on_common_dates(client, cand, champ)
-        details.update(cmp)
-        if cmp["candidate_mae"] > cmp["champion_mae"]:
-            basis = (
-                f"MAE {cmp['candidate_mae']:.4f} vs {cmp['champion_mae']:.4f} on "
-                f"{cmp['common_days']} common walk-forward days"
-                if cmp["common_days"]
-                else f"relative MAE {cmp['candidate_mae']:.4f} vs {cmp['champion_mae']:.4f}"
+        cmp = _versus_champion(client, cand, champ, settings)
+        details["vs_champion"] = cmp
+        if cmp["p_value"] is not None and cmp["p_value"] < alpha:
+            failures.append(
+                f"it is significantly worse than champion version {current} "
+                f"(DM/HLN p = {cmp['p_value']:.3f} on {cmp['common_days']} common days)"
             )
-            failures.append(f"it is worse than champion version {current} ({basis})")
+        elif cmp["p_value"] is None and (
+            cmp["candidate_relative_mae"] > cmp["champion_relative_mae"]
+        ):
+            failures.append(
+                f"it is worse than champion version {current} (relative MAE "
+                f"{cmp['candidate_relative_mae']:.4f} vs {cmp['champion_relative_mae']:.4f}; "
+                "no common walk-forward days to test on)"
+            )
     if force:
         note = "forced past the gate" + (": " + "; ".join(failures) if failures else "")
         _set_champion(client, ticker, str(version), "forced", note)
@@ -462,11 +538,13 @@ def promote(
             details=details,
         )
     if not failures:
-        _set_champion(client, ticker, str(version), "gate", f"relative MAE {rel:.5f} vs naive")
+        assert verdict is not None
+        why = f"better than naive, DM/HLN p = {verdict.p_value:.4f}, margin {verdict.margin:+.3%}"
+        _set_champion(client, ticker, str(version), "gate", why)
         return decision(
             True,
             str(version),
-            f"version {version} ({model_name}) is champion: relative MAE {rel:.5f} vs naive.",
+            f"version {version} ({model_name}) is champion: {why}.",
             details=details,
         )
     refused = f"version {version} ({model_name}) was not promoted: " + "; ".join(failures)

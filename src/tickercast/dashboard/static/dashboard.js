@@ -550,8 +550,10 @@
         `<p class="warning" data-testid="naive-warning">Serving naive: no trained model beat ` +
         `“tomorrow = today” out of sample, so the forecast is the last close.</p>`;
     } else if (!model.beats_naive) {
-      warning = `<p class="warning" data-testid="naive-warning">This model did not beat naive in walk-forward validation.</p>`;
+      warning = `<p class="warning" data-testid="naive-warning">This model is not significantly better than naive in walk-forward validation.</p>`;
     }
+    const pval = model.beats_naive_p_value == null ? "not tested" : `p = ${model.beats_naive_p_value.toFixed(3)}`;
+    const verdict = model.beats_naive ? "yes" : "no";
     const cursor = isFeedTicker() && state.feed.kind === "replay" ? state.feed.cursor : null;
     if (cursor && model.trained_to && model.trained_to > cursor) {
       warning +=
@@ -562,6 +564,7 @@
       `<dl class="facts"><dt>champion</dt><dd>${esc(model.model)} · version ${esc(model.version)}</dd>` +
       `<dt>trained on</dt><dd>${esc(model.trained_from || "?")} → ${esc(model.trained_to || "?")}</dd>` +
       `<dt>skill vs naive</dt><dd>${skill} <span class="muted">(walk-forward, relative MAE ${rel})</span></dd>` +
+      `<dt>beats naive</dt><dd data-testid="beats-naive">${verdict} <span class="muted">(Diebold–Mariano ${pval}, α = ${model.alpha ?? 0.05})</span></dd>` +
       `<dt>loaded</dt><dd>${esc((model.loaded_at || "").slice(0, 19).replace("T", " "))} UTC</dd></dl>${warning}`;
   }
 
