@@ -64,6 +64,14 @@ class Settings(BaseSettings):
     gate_alpha: float = Field(
         0.05, gt=0, lt=1, description="Significance level of the Diebold-Mariano promotion gate."
     )
+    retrain_model: str = Field("lightgbm", description="Model a retrain trains.")
+    retrain_max_age_days: int = Field(
+        250,
+        ge=1,
+        description="Trading days after its training end at which a champion is retrained.",
+    )
+    retrain_test_days: int = Field(250, ge=20, description="Walk-forward days of a retrain.")
+    retrain_refit_every: int = Field(50, ge=1, description="Walk-forward refit step of a retrain.")
     gate_loss: Literal["absolute", "squared"] = Field(
         "absolute", description="Loss the gate compares: absolute or squared log-return errors."
     )

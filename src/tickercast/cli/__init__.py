@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from tickercast.cli import data, models, predict, serve, setup
+from tickercast.cli import data, models, monitoring, predict, serve, setup
 from tickercast.cli.common import configure_logging, err_console
 from tickercast.config import get_settings
 from tickercast.errors import TickercastError
@@ -39,6 +39,7 @@ data.register(app)
 serve.register(app)
 predict.register(app)
 models.register(app)
+monitoring.register(app)
 
 
 def main() -> None:

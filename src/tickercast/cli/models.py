@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,9 +13,9 @@ import typer
 from rich.table import Table
 
 from tickercast.cli.common import console, err_console, print_json
-from tickercast.config import Settings, get_settings
-from tickercast.errors import TickerNotFound
+from tickercast.config import get_settings
 from tickercast.models import MODELS
+from tickercast.storage.closes import load_closes
 from tickercast.training import pipeline, registry
 from tickercast.training.report import direction_text
 
@@ -36,18 +37,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(models_app, name="models")
 
 
-def load_closes(ticker: str, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
-    """(dates, closes) of a ticker from the database, oldest first."""
-    from tickercast.storage import repository
-    from tickercast.storage.db import session_scope
-
-    with session_scope(settings) as session:
-        ticker_id = repository.get_ticker_id(session=session, symbol=ticker.upper())
-        if ticker_id is None:
-            raise TickerNotFound(ticker.upper())
-        return repository.get_closes(session=session, ticker_id=ticker_id)
-
-
 def train(
     ticker: Annotated[str, typer.Argument(help="Ticker symbol, e.g. AMZN.")],
     model: Annotated[
@@ -58,13 +47,24 @@ def train(
     ] = False,
     test_days: Annotated[int, typer.Option(help="Walk-forward test days.")] = 500,
     refit_every: Annotated[int, typer.Option(help="Refit every N test days.")] = 20,
+    until: Annotated[
+        datetime | None,
+        typer.Option(
+            "--until",
+            formats=["%Y-%m-%d"],
+            help="Train only on bars up to this date (e.g. before a replay starts).",
+        ),
+    ] = None,
     progress: ProgressOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Validate MODEL against naive, fit it on all history and log it to MLflow."""
+    """Validate MODEL against naive, fit it on history (up to --until) and log it to MLflow."""
     settings = get_settings()
     pipeline.parse_models([model])
     dates, closes = load_closes(ticker, settings)
+    if until is not None:
+        keep = dates <= np.datetime64(until.date(), "D")
+        dates, closes = dates[keep], closes[keep]
     result = pipeline.train(
         ticker,
         model,

@@ -567,6 +567,40 @@ def promote(
     )
 
 
+def record_retrain(
+    ticker: str,
+    run_id: str,
+    version: str,
+    *,
+    trigger: str,
+    promoted: bool,
+    data_date: str,
+    drift: Mapping[str, Any] | None,
+    decision: Mapping[str, Any],
+    settings: Settings,
+) -> None:
+    """Log why a retrain ran and what the gate decided: run tags + ``retrain/*.json``, and
+    version tags that ``version_history`` reads."""
+    client = _client(settings)
+    client.set_tag(run_id, "tickercast.trigger", trigger)
+    client.set_tag(run_id, "tickercast.decision", "promoted" if promoted else "refused")
+    if drift is not None:
+        client.set_tag(run_id, "tickercast.drift_status", str(drift.get("status")))
+        for check in drift.get("checks", []):
+            if check.get("statistic") is not None:
+                client.log_metric(run_id, f"drift_{check['name']}", float(check["statistic"]))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "retrain"
+        root.mkdir()
+        (root / "drift.json").write_text(json.dumps(drift, indent=2, default=str))
+        (root / "decision.json").write_text(json.dumps(decision, indent=2, default=str))
+        client.log_artifacts(run_id, str(root), "retrain")
+    name = registered_name(ticker)
+    client.set_model_version_tag(name, version, "trigger", trigger)
+    client.set_model_version_tag(name, version, "decision", "promoted" if promoted else "refused")
+    client.set_model_version_tag(name, version, "data_date", data_date)
+
+
 def _latest_naive(client: MlflowClient, ticker: str) -> str | None:
     naive = [mv for mv in _all_versions(client, ticker) if mv.tags.get("model_name") == "naive"]
     return str(naive[-1].version) if naive else None
