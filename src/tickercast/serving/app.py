@@ -29,13 +29,13 @@ from tickercast.errors import (
     TickercastError,
     ValidationError,
 )
+from tickercast.live.events import EventHub
+from tickercast.live.feed import build_feed
+from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.body_limit import BodyLimitMiddleware
-from tickercast.serving.events import EventHub
 from tickercast.serving.fast_path import PredictNextPriceFastPath
-from tickercast.serving.feed import build_feed
 from tickercast.serving.metrics import Metrics, MetricsMiddleware
 from tickercast.serving.model_store import ModelStore
-from tickercast.serving.prediction_writer import PredictionWriter
 from tickercast.serving.responses import json_response
 from tickercast.serving.routes import (
     accuracy,

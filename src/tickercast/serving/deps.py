@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tickercast.config import Settings
 from tickercast.errors import TickerNotFound
-from tickercast.serving.events import EventHub
-from tickercast.serving.feed import LiveFeed
+from tickercast.live.events import EventHub
+from tickercast.live.feed import LiveFeed
+from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.metrics import Metrics
 from tickercast.serving.model_store import ModelStore
-from tickercast.serving.prediction_writer import PredictionWriter
 from tickercast.storage import repository
 
 __all__ = [

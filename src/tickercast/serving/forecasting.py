@@ -1,6 +1,7 @@
-"""Turn a served model and prices (given, or stored) into API answers, and persist forecasts.
+"""Turn a served model and prices (given, or stored) into API answers.
 
-Shared by the routes and the live feed so both forecast and store the same way.
+The rows stored for a forecast come from ``tickercast.live.forecasting``, which the live
+feed uses too, so both store the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from tickercast.errors import DataError
+from tickercast.live.forecasting import STORED_LEVELS, prediction_rows
 from tickercast.models import Forecast
 from tickercast.serving.model_store import ServedModel
 from tickercast.serving.schemas import (
@@ -24,16 +26,7 @@ from tickercast.serving.schemas import (
 from tickercast.storage import repository
 from tickercast.storage.predictions import PredictionCreate
 
-__all__ = [
-    "STORED_LEVELS",
-    "forecast_ahead",
-    "model_ref",
-    "predict_from_prices",
-    "predict_from_storage",
-    "prediction_rows",
-]
-
-STORED_LEVELS = (80, 95)
+__all__ = ["forecast_ahead", "model_ref", "predict_from_prices", "predict_from_storage"]
 
 
 def model_ref(served: ServedModel) -> ModelRefPublic:
@@ -85,38 +78,6 @@ def predict_from_storage(
 ) -> PredictionPublic:
     dates, closes = _recent_closes(session, ticker_id, served.model.window + 1)
     return predict_from_prices(served, closes, levels, as_of=dates[-1])
-
-
-def prediction_rows(
-    served: ServedModel,
-    ticker_id: int,
-    origin_date: dt.date,
-    base_close: float,
-    forecast: Forecast,
-    made_at: dt.datetime,
-) -> list[PredictionCreate]:
-    """One row per step of ``forecast`` (steps are consecutive business days after origin)."""
-    targets = np.busday_offset(
-        np.datetime64(origin_date, "D"), np.arange(1, len(forecast) + 1), roll="forward"
-    )
-    return [
-        PredictionCreate(
-            ticker_id=ticker_id,
-            model_name=served.model.name,
-            model_version=served.version,
-            origin_date=origin_date,
-            target_date=targets[i].astype(dt.date),
-            horizon=i + 1,
-            made_at=made_at,
-            base_close=base_close,
-            point=float(forecast.point[i]),
-            lower_80=float(forecast.lower[80][i]),
-            upper_80=float(forecast.upper[80][i]),
-            lower_95=float(forecast.lower[95][i]),
-            upper_95=float(forecast.upper[95][i]),
-        )
-        for i in range(len(forecast))
-    ]
 
 
 def forecast_ahead(

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from tickercast.errors import ValidationError
-from tickercast.serving import accuracy
+from tickercast.live import accuracy
+from tickercast.live.feed import LiveFeed
 from tickercast.serving.deps import FeedDep, SessionDep, TickerIdDep
-from tickercast.serving.feed import LiveFeed
 from tickercast.serving.live_schemas import AccuracyPublic, PredictionHistoryPublic
 from tickercast.serving.schemas import ErrorPublic
 

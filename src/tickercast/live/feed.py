@@ -28,171 +28,22 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
-import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from tickercast.config import Settings
-from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import HttpProvider, Provider
 from tickercast.errors import ModelNotFound, TickercastError
-from tickercast.serving.events import EventHub
-from tickercast.serving.forecasting import STORED_LEVELS, prediction_rows
+from tickercast.live.bar_handler import BarHandler, bar_payload
+from tickercast.live.events import EventHub
+from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.model_store import ModelStore
-from tickercast.serving.prediction_writer import PredictionWriter
-from tickercast.storage import repository
-from tickercast.storage.predictions import list_predictions, prediction_fields, score_predictions
 
-__all__ = ["BarHandler", "FeedState", "LiveFeed", "bar_payload", "build_feed"]
+__all__ = ["FeedState", "LiveFeed", "build_feed"]
 
 log = logging.getLogger(__name__)
 
 FeedState = Literal["off", "starting", "running", "finished", "stopped", "error"]
 T = TypeVar("T")
-
-_COLUMNS = ("date", *repository.BAR_VALUE_COLUMNS, "source")
-_REPLAY_SPAN = dt.timedelta(days=730)
-
-
-def bar_payload(row: Any, ticker: str) -> dict[str, Any]:
-    """A stored bar row as event/JSON data."""
-    return {"ticker": ticker, **dict(zip(_COLUMNS, row, strict=True))}
-
-
-def _pct(value: float, base: float) -> float:
-    return 100.0 * (value - base) / base
-
-
-class BarHandler:
-    """The blocking part of the feed for one ticker: storage, scoring and forecasting.
-
-    Runs in the feed's worker thread; each method is one short transaction."""
-
-    def __init__(
-        self,
-        ticker: str,
-        settings: Settings,
-        sessions: sessionmaker[Session],
-        models: ModelStore,
-        writer: PredictionWriter,
-    ) -> None:
-        self.ticker = ticker.upper()
-        self.settings = settings
-        self.sessions = sessions
-        self.models = models
-        self.writer = writer
-        self.ticker_id: int | None = None
-
-    def find_ticker(self) -> int | None:
-        with self.sessions() as session:
-            self.ticker_id = repository.get_ticker_id(session=session, symbol=self.ticker)
-        return self.ticker_id
-
-    def replay_plan(self, start: dt.date | None) -> tuple[dt.date | None, list[Any]]:
-        """(last bar before the first replayed one, the bars to replay), from storage."""
-        assert self.ticker_id is not None
-        with self.sessions() as session:
-            if start is None:
-                last = repository.get_bars(session=session, ticker_id=self.ticker_id, limit=1)
-                start = last[0].date - _REPLAY_SPAN if last else dt.date.min
-            before = repository.get_bars(
-                session=session,
-                ticker_id=self.ticker_id,
-                end=start - dt.timedelta(days=1),
-                limit=1,
-            )
-            bars = repository.get_bars(session=session, ticker_id=self.ticker_id, start=start)
-        return (before[0].date if before else None), list(bars)
-
-    def last_stored(self) -> dt.date | None:
-        if self.find_ticker() is None:
-            return None
-        with self.sessions() as session:
-            rows = repository.get_bars(session=session, ticker_id=self.ticker_id, limit=1)  # type: ignore[arg-type]
-        return rows[0].date if rows else None
-
-    def bars_after(self, day: dt.date | None) -> list[Any]:
-        assert self.ticker_id is not None
-        start = day + dt.timedelta(days=1) if day else None
-        with self.sessions() as session:
-            return list(repository.get_bars(session=session, ticker_id=self.ticker_id, start=start))
-
-    def store_replayed(self, day: dt.date) -> None:
-        """Storing a replayed bar is a no-op (it was read from storage); what remains of
-        the ingestion path is scoring the predictions that target its day."""
-        assert self.ticker_id is not None
-        with self.sessions() as session, session.begin():
-            score_predictions(session=session, ticker_id=self.ticker_id, start=day, end=day)
-
-    def poll(self, provider: Provider) -> None:
-        table = provider.fetch(self.ticker)
-        ingest_table(table, ticker=self.ticker, settings=self.settings)
-        self.find_ticker()
-
-    def score(self, day: dt.date) -> dict[str, Any] | None:
-        """The stored one-day-ahead prediction for ``day`` against its actual close."""
-        assert self.ticker_id is not None
-        with self.sessions() as session:
-            rows = list_predictions(
-                session=session,
-                ticker_id=self.ticker_id,
-                horizon=1,
-                start=day,
-                end=day,
-                scored_only=True,
-            )
-        if not rows:
-            return None
-        version = self._served_version()
-        row = next((r for r in reversed(rows) if r.model_version == version), rows[-1])
-        actual = row.actual
-        assert actual is not None  # scored_only
-        return {
-            "ticker": self.ticker,
-            "target_date": row.target_date,
-            "origin_date": row.origin_date,
-            "model": row.model_name,
-            "version": row.model_version,
-            "point": row.point,
-            "actual": actual,
-            "base_close": row.base_close,
-            "error_pct": _pct(row.point, actual),
-            "naive_error_pct": _pct(row.base_close, actual),
-            "inside_80": _inside(actual, row.lower_80, row.upper_80),
-            "inside_95": _inside(actual, row.lower_95, row.upper_95),
-        }
-
-    def predict(self, cursor: dt.date) -> dict[str, Any] | None:
-        """Forecast the next business day from the bars up to ``cursor`` only, store it
-        through the writer (flushed, so the REST API has it before the event goes out)."""
-        assert self.ticker_id is not None
-        served = self.models.get(self.ticker)
-        with self.sessions() as session:
-            rows = repository.get_bars(
-                session=session, ticker_id=self.ticker_id, end=cursor, limit=served.model.window + 1
-            )
-        if len(rows) < served.model.window + 1:
-            return None
-        closes = np.array([r.close for r in rows], dtype=np.float64)
-        forecast = served.model.forecast_path(closes, 1, levels=STORED_LEVELS)
-        made_at = dt.datetime.now(dt.UTC)
-        created = prediction_rows(
-            served, self.ticker_id, cursor, float(closes[-1]), forecast, made_at
-        )
-        self.writer.submit(created)
-        self.writer.flush()
-        return {"ticker": self.ticker, **prediction_fields(created[0]), "made_at": made_at}
-
-    def _served_version(self) -> str | None:
-        try:
-            return self.models.get(self.ticker).version
-        except ModelNotFound:
-            return None
-
-
-def _inside(actual: float, lower: float | None, upper: float | None) -> bool | None:
-    if lower is None or upper is None:
-        return None
-    return lower <= actual <= upper
 
 
 @dataclass

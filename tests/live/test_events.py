@@ -6,7 +6,7 @@ import asyncio
 import json
 from contextlib import aclosing
 
-from tickercast.serving.events import Event, EventHub
+from tickercast.live.events import Event, EventHub
 
 
 async def _take(hub: EventHub, ticker: str, after: int | None, n: int) -> list[Event]:

@@ -22,11 +22,11 @@ from tests.serving.helpers import stored_predictions
 from tickercast.config import Settings
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import BundledProvider, table_from_frame
-from tickercast.serving.events import Event, EventHub
-from tickercast.serving.feed import LiveFeed, build_feed
+from tickercast.live.events import Event, EventHub
+from tickercast.live.feed import LiveFeed, build_feed
+from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.metrics import Metrics
 from tickercast.serving.model_store import ModelStore
-from tickercast.serving.prediction_writer import PredictionWriter
 from tickercast.storage import repository
 from tickercast.storage.db import make_engine, session_scope
 
