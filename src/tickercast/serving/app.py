@@ -43,6 +43,7 @@ from tickercast.serving.routes import (
     health,
     live,
     models,
+    monitoring,
     ops,
     predict,
     tickers,
@@ -128,7 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _request_validation_error)  # type: ignore[arg-type]
     for router in (health.router, tickers.router, predict.router, models.router, ops.router):
         app.include_router(router)
-    for router in (live.router, accuracy.router, dashboard.router):
+    for router in (live.router, accuracy.router, monitoring.router, dashboard.router):
         app.include_router(router)
     app.add_middleware(
         BodyLimitMiddleware, default=32 * 1024 * 1024, limits={"/predict_next_price": 64 * 1024}

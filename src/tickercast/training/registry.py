@@ -18,6 +18,7 @@ state, so importing this module has no side effects.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import tempfile
@@ -48,8 +49,10 @@ __all__ = [
     "load_champion",
     "log_training_run",
     "promote",
+    "record_retrain",
     "register_version",
     "registered_name",
+    "version_history",
 ]
 
 CHAMPION_ALIAS = "champion"
@@ -599,6 +602,39 @@ def record_retrain(
     client.set_model_version_tag(name, version, "trigger", trigger)
     client.set_model_version_tag(name, version, "decision", "promoted" if promoted else "refused")
     client.set_model_version_tag(name, version, "data_date", data_date)
+
+
+def version_history(ticker: str, settings: Settings) -> list[dict[str, Any]]:
+    """Every version, oldest first: its trigger, gate p-values, decision, and the span it was
+    champion (``served_from`` = its promotion, ``served_to`` = the next one's, None = now)."""
+    client = _client(settings)
+    champion = get_champion_version(ticker, settings)
+    rows = []
+    for mv in _all_versions(client, ticker):
+        tags = dict(mv.tags)
+        rows.append(
+            {
+                "version": str(mv.version),
+                "model": tags.get("model_name"),
+                "trigger": tags.get("trigger"),
+                "decision": tags.get("decision") or ("promoted" if "promoted_at" in tags else None),
+                "promotion": tags.get("promotion"),
+                "beats_naive": _beats_naive(tags),
+                "p_value_vs_naive": _optional_float(tags, "p_value_vs_naive"),
+                "margin": _optional_float(tags, "margin"),
+                "relative_mae": _optional_float(tags, "relative_mae"),
+                "trained_from": _none_tag(tags, "trained_from"),
+                "trained_to": _none_tag(tags, "trained_to"),
+                "data_date": tags.get("data_date"),
+                "champion": str(mv.version) == champion,
+                "served_from": tags.get("promoted_at"),
+                "served_to": None,
+            }
+        )
+    served = sorted((r for r in rows if r["served_from"]), key=lambda r: r["served_from"])
+    for prev, nxt in itertools.pairwise(served):
+        prev["served_to"] = nxt["served_from"]
+    return rows
 
 
 def _latest_naive(client: MlflowClient, ticker: str) -> str | None:
