@@ -20,10 +20,11 @@ from tickercast.serving.model_store import ModelStore
 from tickercast.storage import repository
 from tickercast.storage.predictions import list_predictions, prediction_fields, score_predictions
 
-__all__ = ["BarHandler", "bar_payload"]
+__all__ = ["REPLAY_SPAN", "BarHandler", "bar_payload"]
 
 _COLUMNS = ("date", *repository.BAR_VALUE_COLUMNS, "source")
-_REPLAY_SPAN = dt.timedelta(days=730)
+REPLAY_SPAN = dt.timedelta(days=730)
+"""Default replay: the last two years (``tickercast init`` trains the champion before it)."""
 
 
 def bar_payload(row: Any, ticker: str) -> dict[str, Any]:
@@ -66,7 +67,7 @@ class BarHandler:
         with self.sessions() as session:
             if start is None:
                 last = repository.get_bars(session=session, ticker_id=self.ticker_id, limit=1)
-                start = last[0].date - _REPLAY_SPAN if last else dt.date.min
+                start = last[0].date - REPLAY_SPAN if last else dt.date.min
             before = repository.get_bars(
                 session=session,
                 ticker_id=self.ticker_id,

@@ -631,7 +631,7 @@ def version_history(ticker: str, settings: Settings) -> list[dict[str, Any]]:
                 "served_to": None,
             }
         )
-    served = sorted((r for r in rows if r["served_from"]), key=lambda r: r["served_from"])
+    served = sorted((r for r in rows if r["served_from"]), key=lambda r: str(r["served_from"]))
     for prev, nxt in itertools.pairwise(served):
         prev["served_to"] = nxt["served_from"]
     return rows
