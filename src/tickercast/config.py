@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Trading days after its training end at which a champion is retrained.",
     )
+    retrain_cooldown_days: int = Field(
+        20, ge=1, description="Bars before a champion the gate kept is retrained again."
+    )
+    worker_every_s: float = Field(
+        1.0, gt=0, description="Seconds between two passes of the drift/retrain worker."
+    )
     retrain_test_days: int = Field(250, ge=20, description="Walk-forward days of a retrain.")
     retrain_refit_every: int = Field(50, ge=1, description="Walk-forward refit step of a retrain.")
     gate_loss: Literal["absolute", "squared"] = Field(

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from tickercast.cli import data, models, monitoring, predict, serve, setup
+from tickercast.cli import data, models, monitoring, predict, serve, setup, worker
 from tickercast.cli.common import configure_logging, err_console
 from tickercast.config import get_settings
 from tickercast.errors import TickercastError
@@ -40,6 +40,7 @@ serve.register(app)
 predict.register(app)
 models.register(app)
 monitoring.register(app)
+worker.register(app)
 
 
 def main() -> None:
