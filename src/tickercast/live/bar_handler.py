@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tickercast.config import Settings
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import Provider
-from tickercast.errors import ModelNotFound
+from tickercast.errors import ModelNotFound, TickercastError
 from tickercast.live.forecasting import STORED_LEVELS, prediction_rows
 from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.model_store import ModelStore
@@ -155,6 +155,32 @@ class BarHandler:
         self.writer.submit(created)
         self.writer.flush()
         return {"ticker": self.ticker, **prediction_fields(created[0]), "made_at": made_at}
+
+    def drift(self, cursor: dt.date) -> dict[str, Any] | None:
+        """The served champion's drift report on the bars up to ``cursor`` (None: no model)."""
+        from tickercast.monitoring.service import drift_report_for
+
+        assert self.ticker_id is not None
+        try:
+            served = self.models.get(self.ticker)
+        except ModelNotFound:
+            return None
+        with self.sessions() as session:
+            dates, closes = repository.get_closes(session=session, ticker_id=self.ticker_id)
+        try:
+            report = drift_report_for(
+                self.ticker, served.model, dates, closes, version=served.version, as_of=cursor
+            )
+        except TickercastError:
+            return None
+        return {
+            "ticker": self.ticker,
+            "as_of": report.as_of,
+            "status": report.status,
+            "model_version": report.model_version,
+            "drifted": report.drifted,
+            "checks": {c.name: c.statistic for c in report.checks},
+        }
 
     def _served_version(self) -> str | None:
         try:

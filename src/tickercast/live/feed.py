@@ -233,6 +233,9 @@ class LiveFeed:
         if prediction is not None:
             self.counts.predictions += 1
             self.hub.publish("prediction", handler.ticker, prediction)
+        drift = await self._call(handler.drift, day)
+        if drift is not None:
+            self.hub.publish("drift", handler.ticker, drift)
 
     # ------------------------------------------------------------------ helpers
     def _publish_bar(self, bar: Any) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import math
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -35,7 +36,7 @@ from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.body_limit import BodyLimitMiddleware
 from tickercast.serving.fast_path import PredictNextPriceFastPath
 from tickercast.serving.metrics import Metrics, MetricsMiddleware
-from tickercast.serving.model_store import ModelStore
+from tickercast.serving.model_store import ModelStore, ServedModel
 from tickercast.serving.responses import json_response
 from tickercast.serving.routes import (
     accuracy,
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # request latency.
         sys.setswitchinterval(0.0005)
         app.state.events = EventHub()
+        store.listeners.append(_model_events(app.state.events, asyncio.get_running_loop()))
         app.state.feed = build_feed(settings, app.state.events, sessions, store, writer)
         await app.state.feed.start()
         log.info("serving %s", settings.resolved_database_url)
@@ -169,3 +171,23 @@ def _json_safe(value: Any) -> Any:
 async def _domain_error(_request: Request, exc: TickercastError) -> JSONResponse:
     status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
     return JSONResponse({"detail": str(exc)}, status_code=status)
+
+
+def _model_events(hub: EventHub, loop: asyncio.AbstractEventLoop) -> Callable[[ServedModel], None]:
+    """A ``model`` SSE event whenever a new champion is swapped in (the hub lives in the
+    event loop; the swap happens in the poller thread)."""
+
+    def publish(served: ServedModel) -> None:
+        info = served.info
+        data = {
+            "ticker": served.ticker,
+            "model": served.model.name,
+            "version": served.version,
+            "beats_naive": bool(getattr(info, "beats_naive", False)),
+            "beats_naive_p_value": getattr(info, "p_value", None),
+            "trained_to": getattr(info, "trained_to", None),
+            "loaded_at": served.loaded_at.isoformat(),
+        }
+        loop.call_soon_threadsafe(hub.publish, "model", served.ticker, data)
+
+    return publish

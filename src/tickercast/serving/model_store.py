@@ -71,6 +71,8 @@ class ModelStore:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
+        self.listeners: list[Callable[[ServedModel], None]] = []
+        """Called (from the loading thread) after a new champion replaced the served one."""
 
     def get(self, ticker: str) -> ServedModel:
         served = self._models.get(ticker.upper())
@@ -126,6 +128,11 @@ class ModelStore:
         )
         self._refused.pop(ticker, None)
         self.metrics.model_reloads.labels(ticker, "loaded").inc()
+        for listener in self.listeners:
+            try:
+                listener(self._models[ticker])
+            except Exception:
+                log.exception("model listener failed")
         log.info("serving %s version %s (%s)", ticker, loaded_version, model.name)
         return ReloadResult(ticker, "loaded", loaded_version, model.name)
 
