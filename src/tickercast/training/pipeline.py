@@ -213,7 +213,9 @@ def _fit_final(
 ) -> Forecaster:
     """Fit on all prices; intervals from the walk-forward's out-of-sample scores and level."""
     model = create_model(name, **(params or {})).fit(prices, dates, progress=progress)
+    horizon_q = model.calibration_.horizon_q
     model.calibration_ = wf.calibration(model.vol_ref_, model.vol_weight)
+    model.calibration_.horizon_q = horizon_q
     return model
 
 
