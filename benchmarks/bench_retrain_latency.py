@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,12 +36,14 @@ def _retrainer(env: dict[str, str], model: str, stop_flag: threading.Event) -> l
     while not stop_flag.is_set():
         t0 = time.perf_counter()
         child_env = {**env, "TICKERCAST_RETRAIN_MODEL": model}
-        proc = subprocess.Popen([sys.executable, "-c", code], env=child_env)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code], env=child_env, start_new_session=True
+        )
         while proc.poll() is None:
             if stop_flag.wait(0.2):
-                proc.terminate()
+                # the whole group: the runner and the retrain child it spawned
+                os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-                # the spawned grandchild (the retrain itself) dies with its daemon parent
                 return durations
         durations.append(time.perf_counter() - t0)
     return durations

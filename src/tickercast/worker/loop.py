@@ -74,8 +74,8 @@ class Worker:
         (in a child process) when it triggers. Returns what happened."""
         done = []
         for ticker in self.tickers:
-            as_of = self.cursor(ticker) if self.cursor else None
             try:
+                as_of = self.cursor(ticker) if self.cursor else None
                 report = self._report(ticker, as_of)
             except TickercastError as exc:  # no champion or no bars yet: nothing to watch
                 log.debug("worker: %s not checked: %s", ticker, exc)
