@@ -219,7 +219,9 @@ class Forecaster(ABC):
             q = np.array([self.calibration_.horizon_quantile(lv, h) for h in range(1, horizon + 1)])
             # a longer horizon is never given a narrower interval than a shorter one
             half = np.maximum.accumulate(q * widen)
-            lower[lv], upper[lv] = price_bounds(np.full(horizon, last), rsum, scale, half)
+            lower[lv], upper[lv] = price_bounds(
+                np.full(horizon, last), rsum, np.full(horizon, scale), half
+            )
         return Forecast(point=last * np.exp(rsum), lower=lower, upper=upper)
 
     def _horizon_quantiles(self, p: np.ndarray, first_target: int) -> dict[int, list[float]]:
