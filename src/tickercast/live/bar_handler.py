@@ -165,6 +165,9 @@ class BarHandler:
             served = self.models.get(self.ticker)
         except ModelNotFound:
             return None
+        trained_to = served.model.describe()["training"]["last_date"]
+        if trained_to is None or cursor.isoformat() <= trained_to:
+            return None  # in-sample bars: nothing to watch yet
         with self.sessions() as session:
             dates, closes = repository.get_closes(session=session, ticker_id=self.ticker_id)
         try:
