@@ -36,9 +36,7 @@ def _retrainer(env: dict[str, str], model: str, stop_flag: threading.Event) -> l
     while not stop_flag.is_set():
         t0 = time.perf_counter()
         child_env = {**env, "TICKERCAST_RETRAIN_MODEL": model}
-        proc = subprocess.Popen(
-            [sys.executable, "-c", code], env=child_env, start_new_session=True
-        )
+        proc = subprocess.Popen([sys.executable, "-c", code], env=child_env, start_new_session=True)
         while proc.poll() is None:
             if stop_flag.wait(0.2):
                 # the whole group: the runner and the retrain child it spawned
