@@ -97,7 +97,10 @@ def _start_worker(host: str, port: int) -> subprocess.Popen[bytes]:
     """The worker process, following this server's feed cursor (retrains never run here)."""
     near = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     return subprocess.Popen(
-        [sys.executable, "-m", "tickercast", "worker", "--follow", f"http://{near}:{port}"]
+        [
+            *(sys.executable, "-m", "tickercast", "worker"),
+            *("--follow", f"http://{near}:{port}", "--parent-pid", str(os.getpid())),
+        ]
     )
 
 

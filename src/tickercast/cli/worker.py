@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -41,6 +42,14 @@ def _follow(url: str) -> Callable[[str], dt.date | None]:
     return cursor
 
 
+def _watch_parent(parent_pid: int, stop: threading.Event) -> None:
+    """``serve`` may die by a re-raised signal without running its clean-up; its worker
+    notices it was orphaned and ends too."""
+    while not stop.wait(0.5):
+        if os.getppid() != parent_pid:
+            stop.set()
+
+
 def worker(
     tickers: Annotated[
         str | None,
@@ -61,6 +70,9 @@ def worker(
     ] = None,
     metrics_port: Annotated[
         int | None, typer.Option(help="Serve the worker's Prometheus metrics on this port.")
+    ] = None,
+    parent_pid: Annotated[
+        int | None, typer.Option(hidden=True, help="Exit when this process (serve) is gone.")
     ] = None,
 ) -> None:
     """Watch tickers: a drift check on every new bar, and a retrain (in a child process, so
@@ -86,5 +98,7 @@ def worker(
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    if parent_pid is not None:
+        threading.Thread(target=_watch_parent, args=(parent_pid, stop), daemon=True).start()
     log.info("worker watching %s every %.1f s", ", ".join(names), every or settings.worker_every_s)
     job.run(stop, every or settings.worker_every_s)
