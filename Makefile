@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test test-fast lint format bench screenshot clean
+.PHONY: run test test-fast lint format bench screenshot image clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,20 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python benchmarks/bench_models.py
 	$(BIN)/python benchmarks/bench_serving.py
 	$(BIN)/python benchmarks/bench_dashboard.py all
+
+## image: build the container image with podman (else docker) on BASE_IMAGE (python:3.11-slim).
+## Offline from a wheelhouse: make image WHEELHOUSE=/var/cache/tickercast-ci/wheelhouse
+##   (filled by deploy/container/wheelhouse.sh; podman only: it mounts the directory in the build)
+IMAGE      ?= localhost/tickercast:latest
+BASE_IMAGE ?= python:3.11-slim
+CONTAINER  ?= $(shell command -v podman 2>/dev/null || command -v docker 2>/dev/null)
+PIP_INSTALL_ARGS ?= $(if $(WHEELHOUSE),--no-index --find-links /wheels,)
+image:
+	@test -n "$(CONTAINER)" || { echo "make image needs podman or docker"; exit 1; }
+	$(CONTAINER) build $(if $(findstring podman,$(CONTAINER)),--format docker --network host,) \
+	  $(if $(WHEELHOUSE),--volume $(WHEELHOUSE):/wheels:ro,) \
+	  --build-arg BASE_IMAGE=$(BASE_IMAGE) --build-arg "PIP_INSTALL_ARGS=$(PIP_INSTALL_ARGS)" \
+	  --tag $(IMAGE) --file Containerfile .
 
 ## screenshot: the README picture (headless chromium)
 screenshot: $(VENV)/.installed-dev

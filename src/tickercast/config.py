@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -81,6 +81,50 @@ class Settings(BaseSettings):
     gate_loss: Literal["absolute", "squared"] = Field(
         "absolute", description="Loss the gate compares: absolute or squared log-return errors."
     )
+    feed_retry_first_s: float = Field(
+        1.0, gt=0, description="Wait before the live feed's first retry after a failure."
+    )
+    feed_retry_max_s: float = Field(
+        60.0, gt=0, description="Longest wait between two retries of the live feed (back-off cap)."
+    )
+    ticker_calendars: dict[str, str] = Field(
+        default_factory=dict,
+        description='Exchange calendar per ticker (ISO MIC), e.g. {"SAP": "XETR"}; '
+        "others use XNYS. Forecast targets and gap checks count its sessions.",
+    )
+
+    yahoo_base_url: str = Field(
+        "https://query1.finance.yahoo.com", description="Yahoo chart API base URL."
+    )
+    alphavantage_base_url: str = Field(
+        "https://www.alphavantage.co", description="Alpha Vantage base URL."
+    )
+    alphavantage_api_key: SecretStr | None = Field(None, description="Alpha Vantage API key.")
+    stooq_base_url: str = Field("https://stooq.com", description="Stooq base URL.")
+    stooq_api_key: SecretStr | None = Field(None, description="Stooq API key.")
+    tiingo_base_url: str = Field("https://api.tiingo.com", description="Tiingo base URL.")
+    tiingo_api_key: SecretStr | None = Field(None, description="Tiingo API token.")
+    provider_budgets: dict[str, str] = Field(
+        default_factory=dict,
+        description='Request budget per provider, JSON (e.g. {"alphavantage": "25/day"}); '
+        "defaults follow each provider's documented free limits.",
+    )
+    update_overlap_sessions: int = Field(
+        5, ge=0, description="Stored sessions an update fetches again to catch revisions."
+    )
+    update_schedule: bool = Field(
+        False, description="serve runs `data update --all` after each exchange close."
+    )
+    update_delay_min: float = Field(
+        30.0, ge=0, description="Minutes after the exchange close the scheduled update runs."
+    )
+
+    def calendar_for(self, ticker: str) -> str:
+        """The exchange calendar ``ticker`` trades on (``ticker_calendars``, else XNYS)."""
+        from tickercast.data.calendar import calendar_name_for
+
+        overrides = {k.upper(): v for k, v in self.ticker_calendars.items()}
+        return calendar_name_for(ticker, overrides)
 
     @property
     def resolved_database_url(self) -> str:

@@ -9,7 +9,8 @@
     │   ├── TickerNotFound
     │   └── ModelNotFound
     ├── ModelError                  a model cannot be fitted, loaded or used
-    └── RequestTooLarge             a request exceeds a documented limit
+    ├── RequestTooLarge             a request exceeds a documented limit
+    └── DatabaseUnavailable         the database cannot be reached now; retry later
 
 Domain code raises these, never HTTPException: the API maps them to status codes in one
 place (serving.app), the CLI prints the message and exits 1.
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 __all__ = [
     "ConfigError",
     "DataError",
+    "DatabaseUnavailable",
     "ModelError",
     "ModelNotFound",
     "NotFoundError",
@@ -95,3 +97,13 @@ class ModelError(TickercastError):
 
 class RequestTooLarge(TickercastError):
     pass
+
+
+class DatabaseUnavailable(TickercastError):
+    """The database refused, timed out or dropped the connection: a temporary state.
+
+    ``retry_after`` (seconds) tells clients when to try again (HTTP 503 + Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

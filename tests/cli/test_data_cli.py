@@ -27,7 +27,7 @@ def test_init_loads_bundled_data_and_is_safe_twice(cli: Run, tmp_path: Path) -> 
     second = json.loads(cli("init", "--no-champion", "--json", ok=True).stdout)
     assert second["tickers"]["AMZN"] == {"inserted": 0, "unchanged": 7093}
     listing = json.loads(cli("data", "list", "--json", ok=True).stdout)
-    assert [(t["symbol"], t["first_date"], t["last_date"], t["rows"]) for t in listing] == [
+    assert [(t["ticker"], t["first_date"], t["last_date"], t["rows"]) for t in listing] == [
         ("AAPL", "1980-12-12", "2024-07-30", 10998),
         ("AMZN", "1997-05-15", "2025-07-25", 7093),
         ("GOOG", "2004-08-19", "2024-07-30", 5020),

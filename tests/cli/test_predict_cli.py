@@ -43,7 +43,9 @@ def test_predict_reports_server_rejection(cli: Run, champion_settings: Settings)
             "predict", "--prices", "1,2,3", "--host", f"{server.url}/predict_next_price", ok=False
         )
     assert result.returncode == 1
-    assert "answered HTTP 422" in result.stderr and "exactly 7 are needed" in result.stderr
+    assert "answered HTTP 422: 1 invalid field; body.prices: List should have at least 7" in (
+        result.stderr
+    )
 
 
 def test_predict_rejects_unparseable_prices(cli: Run, champion_settings: Settings) -> None:

@@ -1,9 +1,15 @@
 import datetime as dt
+import warnings
 
 import numpy as np
 import pytest
 
-from tickercast.data.calendar import missing_sessions, next_sessions, sessions_between
+from tickercast.data.calendar import (
+    get_calendar,
+    missing_sessions,
+    next_sessions,
+    sessions_between,
+)
 from tickercast.errors import ConfigError
 
 
@@ -28,3 +34,10 @@ def test_missing_sessions_count_only_trading_days():
 def test_unknown_calendar_is_a_config_error():
     with pytest.raises(ConfigError, match="unknown exchange calendar 'NOPE'"):
         next_sessions(dt.date(2025, 1, 2), 1, calendar="NOPE")
+
+
+def test_building_a_calendar_emits_no_pandas_warning() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        get_calendar.__wrapped__("XNYS")  # a fresh build, past the cache
+    assert [str(w.message) for w in caught] == []

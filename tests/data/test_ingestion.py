@@ -143,4 +143,5 @@ def test_ingest_reports_calendar_gap(settings: Settings, tmp_path: Path) -> None
     path = tmp_path / "g.csv"
     path.write_text("Date,Close\n2024-01-02,10\n2024-02-01,11\n")
     report = _ingest(settings, path)
-    assert report.warnings == ["gap of 21 trading days between 2024-01-02 and 2024-02-01"]
+    # 21 business days, but 2024-01-15 (Martin Luther King Jr. Day) is no session
+    assert report.warnings == ["gap of 20 trading days between 2024-01-02 and 2024-02-01"]

@@ -114,3 +114,24 @@ def test_validate_does_not_warn_on_short_market_closure() -> None:
     # 2001-09-10 -> 2001-09-17: four missing trading days after 9/11
     result = _check("Date,Close\n2001-09-10,1\n2001-09-17,2\n")
     assert result.warnings == []
+
+
+def test_validate_does_not_count_year_end_holidays_as_a_gap() -> None:
+    # 7 business days are missing, but 2024-12-25 and 2025-01-01 are no sessions: 5 missing
+    result = _check("Date,Close\n2024-12-23,1\n2025-01-02,2\n")
+    assert result.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("calendar", "warnings"),
+    [
+        ("XNYS", ["gap of 6 trading days between 2024-03-22 and 2024-04-03"]),
+        ("XLON", []),  # London is also closed on Easter Monday (2024-04-01)
+    ],
+)
+def test_validate_judges_gaps_against_the_given_calendar(
+    calendar: str, warnings: list[str]
+) -> None:
+    frame = read_csv_text(io.StringIO("Date,Close\n2024-03-22,1\n2024-04-03,2\n"), origin="t")
+    table = table_from_frame(frame, origin="t", source="csv")
+    assert validate_table(table, calendar=calendar).warnings == warnings

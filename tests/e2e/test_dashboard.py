@@ -165,3 +165,39 @@ def test_phone_width_has_no_horizontal_scroll(
     assert box is not None and box["width"] <= 390 and box["height"] >= 300
     assert page.locator("[data-testid=accuracy-table]").is_visible()
     context.close()
+
+
+def test_last_updated_never_for_a_bundled_ticker(
+    page: Any, finished_server: DashboardServer
+) -> None:
+    page.goto(finished_server.url)
+    page.wait_for_selector(PAINTED)
+    page.wait_for_function(
+        "document.querySelector('[data-testid=last-updated]').textContent.length > 0"
+    )
+    assert page.inner_text("[data-testid=last-updated]") == "last updated: never (bundled)"
+
+
+def test_last_updated_shows_provider_and_time(page: Any, tmp_path: Any) -> None:
+    import datetime as dt
+
+    from tests.e2e.conftest import make_settings
+    from tickercast.storage import repository, sources
+    from tickercast.storage.db import session_scope
+
+    settings = make_settings(tmp_path, None)
+    with session_scope(settings) as session:
+        ticker_id = repository.get_ticker_id(session=session, symbol="AMZN")
+        assert ticker_id is not None
+        sources.set_source(
+            session=session, ticker_id=ticker_id, provider="yahoo", provider_symbol="AMZN"
+        )
+        at = dt.datetime(2025, 7, 25, 20, 30, tzinfo=dt.UTC)
+        sources.record_update(session=session, ticker_id=ticker_id, at=at)
+    with DashboardServer(settings) as server:
+        page.goto(server.url)
+        page.wait_for_function(
+            "document.querySelector('[data-testid=last-updated]').textContent.length > 0"
+        )
+        text = page.inner_text("[data-testid=last-updated]")
+    assert text == "last updated 2025-07-25 20:30 UTC from yahoo"

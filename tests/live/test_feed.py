@@ -20,10 +20,12 @@ from sqlalchemy.orm import sessionmaker
 
 from tests.serving.helpers import stored_predictions
 from tickercast.config import Settings
+from tickercast.data.calendar import next_sessions
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import BundledProvider, table_from_frame
+from tickercast.live.bar_handler import BarOutcome
 from tickercast.live.events import Event, EventHub
-from tickercast.live.feed import LiveFeed, build_feed
+from tickercast.live.feed import BarHook, LiveFeed, build_feed
 from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.metrics import Metrics
 from tickercast.serving.model_store import ModelStore
@@ -46,6 +48,7 @@ def run_feed(
     *,
     until: Callable[[LiveFeed], bool] = lambda f: f.state in ("finished", "error"),
     timeout_s: float = 30.0,
+    on_bar: list[BarHook] | None = None,
     **feed_settings: object,
 ) -> FeedRun:
     """Start the feed the settings describe with a real store and writer, wait for
@@ -61,6 +64,7 @@ def run_feed(
     async def scenario() -> FeedRun:
         hub = EventHub()
         feed = build_feed(settings, hub, sessions, store, writer)
+        feed.on_bar.extend(on_bar or [])
         start = time.monotonic()
         await feed.start()
         while not until(feed) and time.monotonic() - start < timeout_s:
@@ -115,10 +119,11 @@ def test_replay_scores_each_day_and_predicts_from_history_up_to_the_cursor(
         assert p["base_close"] == closes[p["origin_date"]]
         assert p["point"] == pytest.approx(p["base_close"])
         assert p["lower_95"] < p["lower_80"] < p["point"] < p["upper_80"] < p["upper_95"]
-        target = np.busday_offset(np.datetime64(p["origin_date"]), 1)
-        assert p["target_date"] == str(target)
+        (target,) = next_sessions(dt.date.fromisoformat(p["origin_date"]), 1)
+        assert p["target_date"] == target.isoformat()
+    assert "2025-07-04" not in {p["target_date"] for p in predictions}  # Independence Day
     scores = run.of("score")
-    assert len(scores) == 17  # 2025-07-04 is a holiday: its prediction has no bar to meet
+    assert len(scores) == 18  # every replayed bar meets the prediction made for it
     for s in scores:
         assert s["actual"] == closes[s["target_date"]]
         assert s["error_pct"] == pytest.approx(100 * (s["point"] - s["actual"]) / s["actual"])
@@ -131,8 +136,32 @@ def test_replay_scores_each_day_and_predicts_from_history_up_to_the_cursor(
     }
     assert len(stored) == len(predictions)
     scored = [p for p in stored.values() if p.actual is not None]
-    assert len(scored) == 17
+    assert len(scored) == 18
     assert all(p.actual == closes[p.target_date.isoformat()] for p in scored)
+
+
+def test_on_bar_hooks_get_each_bar_after_its_work_and_cannot_stop_the_feed(
+    champion_settings: Settings,
+) -> None:
+    seen: list[BarOutcome] = []
+
+    def broken(_outcome: BarOutcome) -> None:
+        raise RuntimeError("a drift check that fails")
+
+    run = run_feed(
+        champion_settings,
+        on_bar=[broken, seen.append],
+        feed="replay",
+        feed_from=REPLAY_FROM,
+        feed_speed=50.0,
+    )
+    assert run.feed.state == "finished"
+    assert [o.day.isoformat() for o in seen[1:]] == [b["date"] for b in run.of("bar")]
+    assert seen[0].day == dt.date(2025, 6, 30)  # the bar before the first replayed one
+    assert all(o.prediction is not None for o in seen)
+    assert [o.scored["target_date"].isoformat() for o in seen[1:] if o.scored] == [
+        b["date"] for b in run.of("bar")
+    ]
 
 
 def test_replay_restart_plays_again_without_duplicate_predictions(

@@ -68,7 +68,7 @@ def test_get_prices_unknown_ticker_is_404(live: httpx.Client) -> None:
 def test_get_prices_bad_date_is_422(live: httpx.Client) -> None:
     response = live.get("/v1/tickers/AMZN/prices", params={"start": "2020-13-01"})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "start"]
+    assert response.json()["errors"][0]["loc"] == ["query", "start"]
 
 
 def test_get_prices_start_after_end_is_422(live: httpx.Client) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -9,27 +11,41 @@ from tests.live_server import LiveServer
 from tickercast.config import Settings
 
 JSON = {"content-type": "application/json"}
+SEVEN = b"[228.0, 230.1, 229.5, 231.2, 232.0, 231.0, 231.4]"
 BODIES = [
-    (b'{"prices": [228.0, 230.1, 229.5, 231.2, 232.0, 231.0, 231.4]}', JSON),
+    (b'{"prices": ' + SEVEN + b"}", JSON),
     (b'{"prices": [1, 2, 3, 4, 5, 6, 7]}', JSON),
     (b'{"prices": [1, 2, 3]}', JSON),
     (b'{"prices": [1, 2, 3, 4, 5, 6, -7]}', JSON),
     (b'{"prices": [1, 2, 3, 4, 5, 6, NaN]}', JSON),
     (b'{"prices": [1, 2, 3, "x", 5, 6, 7]}', JSON),
+    (b'{"prices": ["228", "228", "228", "228", "228", "228", "228"]}', JSON),
+    (b'{"prices": [true, true, true, true, true, true, true]}', JSON),
+    (b'{"prices": [1.797e308, 1, 1, 1, 1, 1, 1]}', JSON),
+    (b'{"prices": ' + SEVEN + b', "extra": 1}', JSON),
     (b'{"prices": [1, 2, 3, 4, 5, 6, 7', JSON),
     (b'{"values": [1, 2, 3, 4, 5, 6, 7]}', JSON),
     (b"[]", JSON),
     (b'{"prices": [1, 2, 3, 4, 5, 6, 7]}', {"content-type": "text/plain"}),
     (b'{"prices": [' + b",".join([b"1.0"] * 20_000) + b"]}", JSON),
 ]
+STATUSES = [200, 200, 422, 422, 422, 422, 422, 422, 422, 422, 400, 422, 422, 415, 413]
 
 
-def _answers(settings: Settings) -> list[tuple[int, object]]:
+def _chunks(body: bytes) -> Iterator[bytes]:
+    """A body sent with Transfer-Encoding: chunked (no Content-Length)."""
+    for i in range(0, len(body), 1000):
+        yield body[i : i + 1000]
+
+
+def _answers(settings: Settings) -> list[tuple[int, str, object]]:
     with LiveServer(settings) as server, httpx.Client(base_url=server.url) as client:
         answers = []
         for body, headers in BODIES:
             r = client.post("/predict_next_price", content=body, headers=headers)
-            answers.append((r.status_code, r.json()))
+            answers.append((r.status_code, r.headers["content-type"], r.json()))
+        r = client.post("/predict_next_price", content=_chunks(BODIES[-1][0]), headers=JSON)
+        answers.append((r.status_code, r.headers["content-type"], r.json()))
         metrics = client.get("/metrics").text
     assert 'route="/predict_next_price",status="200"} 2.0' in metrics
     return answers
@@ -39,5 +55,9 @@ def test_fast_path_answers_like_fastapi_route(champion_settings: Settings) -> No
     fast = _answers(champion_settings)
     slow = _answers(champion_settings.model_copy(update={"fast_path": False}))
     assert fast == slow
-    assert [status for status, _ in fast] == [200, 200, 422, 422, 422, 422, 422, 422, 422, 422, 413]
-    assert fast[0] == (200, {"result": pytest.approx(231.4)})
+    assert [status for status, _, _ in fast] == [*STATUSES, 413]
+    assert fast[0] == (200, "application/json", {"result": pytest.approx(231.4)})
+    for status, media_type, body in fast[2:]:
+        assert media_type == "application/problem+json"
+        assert isinstance(body, dict) and body["status"] == status
+        assert {"type", "title", "status", "detail"} <= set(body)

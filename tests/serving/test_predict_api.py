@@ -23,25 +23,29 @@ def test_predict_next_price_answers_result_from_champion(
 
 
 @pytest.mark.parametrize(
-    ("prices", "message"),
+    ("prices", "loc", "message"),
     [
-        (WEEK[:5], "prices has 5 values; exactly 7 are needed"),
-        ([*WEEK[:6], -1.0], "prices[6] is -1.0; prices must be > 0"),
-        ([*WEEK[:6], 0], "prices[6] is 0.0; prices must be > 0"),
+        (WEEK[:5], ["body", "prices"], "List should have at least 7 items"),
+        ([*WEEK[:6], -1.0], ["body", "prices", 6], "greater than or equal to 0.000001"),
+        ([*WEEK[:6], 0], ["body", "prices", 6], "greater than or equal to 0.000001"),
+        ([*WEEK[:6], 1.797e308], ["body", "prices", 6], "less than or equal to 1000000000"),
     ],
 )
 def test_predict_next_price_rejects_bad_prices(
-    served: httpx.Client, prices: list[float], message: str
+    served: httpx.Client, prices: list[float], loc: list[object], message: str
 ) -> None:
     response = served.post("/predict_next_price", json={"prices": prices})
     assert response.status_code == 422
-    assert message in response.json()["detail"][0]["msg"]
+    assert response.headers["content-type"] == "application/problem+json"
+    (error,) = response.json()["errors"]
+    assert error["loc"] == loc and message in error["msg"]
+    assert message in response.json()["detail"]
 
 
 def test_predict_next_price_rejects_non_numeric(served: httpx.Client) -> None:
     response = served.post("/predict_next_price", json={"prices": [*WEEK[:3], "abc", *WEEK[4:]]})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "prices", 3]
+    assert response.json()["errors"][0]["loc"] == ["body", "prices", 3]
 
 
 @pytest.mark.parametrize("token", ["NaN", "Infinity"])
@@ -51,16 +55,20 @@ def test_predict_next_price_rejects_non_finite(served: httpx.Client, token: str)
         "/predict_next_price", content=body, headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
-    assert "prices[6]" in response.text and "finite" in response.text
+    (error,) = response.json()["errors"]
+    assert (
+        error["loc"] == ["body", "prices", 6] and error["msg"] == "Input should be a finite number"
+    )
 
 
-def test_predict_next_price_rejects_body_over_64_kb(served: httpx.Client) -> None:
-    body = '{"prices": [' + ",".join(["1.0"] * 20_000) + "]}"
+def test_predict_next_price_rejects_body_over_4_kib(served: httpx.Client) -> None:
+    body = '{"prices": [' + ",".join(["1.0"] * 2_000) + "]}"
     response = served.post(
         "/predict_next_price", content=body, headers={"content-type": "application/json"}
     )
     assert response.status_code == 413
-    assert response.json() == {"detail": "request body is over the limit of 65536 bytes"}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == 413
 
 
 def test_v1_predict_with_prices_gives_intervals(served: httpx.Client) -> None:
@@ -97,7 +105,13 @@ def test_v1_predict_ticker_without_champion_is_404(served: httpx.Client) -> None
 def test_v1_predict_rejects_bad_level(served: httpx.Client) -> None:
     response = served.post("/v1/predict", json={"prices": WEEK, "levels": [120]})
     assert response.status_code == 422
-    assert "level 120 is not an integer percentage between 50 and 99" in response.text
+    (error,) = response.json()["errors"]
+    assert error == {
+        "loc": ["body", "levels", 0],
+        "msg": "Input should be less than or equal to 99",
+        "type": "less_than_equal",
+        "input": 120,
+    }
 
 
 def test_batch_matches_single_predictions(served: httpx.Client) -> None:
@@ -112,16 +126,28 @@ def test_batch_matches_single_predictions(served: httpx.Client) -> None:
     assert body["lower"]["80"][17] == pytest.approx(single["intervals"][0]["lower"])
 
 
-def test_batch_over_limit_is_413(served: httpx.Client) -> None:
+def test_batch_over_10000_windows_is_422(served: httpx.Client) -> None:
     response = served.post("/v1/predict/batch", json={"windows": [WEEK] * 10_001})
-    assert response.status_code == 413
-    assert response.json()["detail"] == "10001 windows; at most 10000 per request"
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["loc"] == ["body", "windows"] and error["type"] == "too_long"
+    assert "at most 10000 items" in error["msg"]
 
 
-def test_batch_ragged_windows_is_422(served: httpx.Client) -> None:
+def test_batch_short_window_is_422(served: httpx.Client) -> None:
     response = served.post("/v1/predict/batch", json={"windows": [WEEK, WEEK[:6]]})
     assert response.status_code == 422
-    assert response.json()["detail"] == "windows have different lengths [6, 7]; use one length"
+    (error,) = response.json()["errors"]
+    assert error["loc"] == ["body", "windows", 1] and error["type"] == "too_short"
+
+
+def test_batch_windows_of_different_lengths_use_their_last_7(served: httpx.Client) -> None:
+    long = [250.0, 240.0, *WEEK]
+    response = served.post("/v1/predict/batch", json={"windows": [WEEK, long]})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["point"][0] == body["point"][1]
+    assert body["upper"]["95"][0] == body["upper"]["95"][1]
 
 
 def test_forecast_widens_and_is_stored(served: httpx.Client, champion_settings: Settings) -> None:
@@ -148,9 +174,14 @@ def test_forecast_widens_and_is_stored(served: httpx.Client, champion_settings: 
     ]
 
 
-@pytest.mark.parametrize("query", [{"horizon": 0}, {"horizon": 31}, {"levels": "80,x"}])
+@pytest.mark.parametrize(
+    "query", [{"horizon": 0}, {"horizon": 31}, {"levels": "80,x"}, {"levels": "49"}]
+)
 def test_forecast_rejects_bad_query(served: httpx.Client, query: dict[str, object]) -> None:
-    assert served.get("/v1/tickers/AMZN/forecast", params=query).status_code == 422
+    response = served.get("/v1/tickers/AMZN/forecast", params=query)
+    assert response.status_code == 422
+    (name,) = query
+    assert response.json()["errors"][0]["loc"] == ["query", name]
 
 
 def test_models_endpoints_describe_champion(served: httpx.Client) -> None:

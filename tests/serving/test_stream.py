@@ -108,7 +108,7 @@ def test_stream_serves_many_clients_the_same_events(replaying: httpx.Client) -> 
     assert all(r == results[0] for r in results) and len(results[0]) > 50
 
 
-def test_feed_status_and_history_stop_at_the_cursor_while_data_api_shows_all(
+def test_feed_status_history_and_prices_stop_at_the_cursor(
     champion_settings: Settings,
 ) -> None:
     settings = champion_settings.model_copy(
@@ -127,11 +127,14 @@ def test_feed_status_and_history_stop_at_the_cursor_while_data_api_shows_all(
         history = client.get("/v1/tickers/AMZN/predictions").json()
         assert history["end"] == "2023-12-29"
         assert history["next"]["origin_date"] == "2023-12-29"
-        assert history["next"]["target_date"] == "2024-01-01"
+        assert history["next"]["target_date"] == "2024-01-02"  # New Year's Day is no session
+        assert history["next"]["actual"] is None  # its bar is stored, but after the cursor
         late = client.get("/v1/tickers/AMZN/predictions", params={"end": "2025-01-01"}).json()
         assert late["end"] == "2023-12-29"
         accuracy = client.get("/v1/tickers/AMZN/accuracy").json()
         assert accuracy["end"] == "2023-12-29"
+        prices = client.get("/v1/tickers/AMZN/prices", params={"start": "2023-12-01"}).json()
+        assert prices["bars"][-1]["date"] == "2023-12-29"
 
 
 def test_feed_status_when_off(live: httpx.Client) -> None:

@@ -1,4 +1,4 @@
-"""``tickercast data``: ingest, list and show price history."""
+"""``tickercast data``: ingest, update, list and show price history; list providers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from tickercast.cli.common import console, err_console, new_progress, print_json
 from tickercast.config import get_settings
 from tickercast.data.ingestion import IngestReport, ingest_table
 from tickercast.data.providers import provider_for
-from tickercast.errors import ConfigError, TickerNotFound, ValidationError
+from tickercast.data.providers.named import provider_infos
+from tickercast.data.update import UpdateReport, update_all
+from tickercast.errors import ConfigError, TickercastError, TickerNotFound, ValidationError
 from tickercast.storage import repository
 from tickercast.storage.db import session_scope
 
@@ -129,13 +131,114 @@ def _print_report(report: IngestReport) -> None:
         err_console.print(f"[yellow]warning:[/yellow] {warning}")
 
 
+@data_app.command("update")
+def update(
+    tickers: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Tickers to update (default with --all: every ticker with a provider)."
+        ),
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Every ticker that has a stored provider.")
+    ] = False,
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            help="Named provider to fetch from (and store for next time); "
+            "see `tickercast data providers`."
+        ),
+    ] = None,
+    confirm_split: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-split",
+            help="A new bar looks like an unadjusted split and it is one: re-base the "
+            "earlier history by the split ratio instead of refusing.",
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch the sessions after the last stored one (plus a few, to catch revisions) and
+    report added, revised and unchanged rows. Re-adjusted history is re-based and logged."""
+    if bool(tickers) == all_:
+        raise ConfigError("name tickers or use --all (not both)")
+    settings = get_settings()
+    names = None if all_ else [t.upper() for t in tickers or []]
+    with new_progress(disable=as_json) as progress:
+        task = progress.add_task("updating", total=len(names) if names else None)
+        reports = update_all(
+            names,
+            settings=settings,
+            provider=provider,
+            confirm_splits=confirm_split,
+            on_done=lambda _r: progress.advance(task),
+        )
+    if as_json:
+        print_json([r.to_dict() for r in reports])
+    else:
+        for report in reports:
+            _print_update(report)
+    failed = [r for r in reports if r.error]
+    if failed:
+        raise TickercastError(
+            f"{len(failed)} of {len(reports)} update(s) failed: "
+            + "; ".join(f"{r.ticker}: {r.error}" for r in failed)
+        )
+
+
+def _print_update(report: UpdateReport) -> None:
+    if report.error:
+        return
+    since = f"since {report.start}" if report.start else "full history"
+    console.print(
+        f"{report.ticker} from {report.provider} ({report.provider_symbol}, {since}): "
+        f"{report.added} added, {report.revised} revised, {report.unchanged} unchanged",
+        highlight=False,
+    )
+    for action in report.corporate_actions:
+        err_console.print(
+            f"[yellow]{action['kind']}[/yellow] before {action['effective_date']}: stored "
+            f"history re-based (prices x{action['price_factor']:.6g}, adj_close "
+            f"x{action['adj_close_factor']:.6g}): {action['bars_rebased']} bar(s), "
+            f"{action['predictions_rescaled']} prediction(s) rescaled",
+            highlight=False,
+        )
+    for warning in report.warnings:
+        err_console.print(f"[yellow]warning:[/yellow] {warning}")
+
+
+@data_app.command("providers")
+def providers(as_json: JsonOpt = False) -> None:
+    """Named providers for `data update --provider`, their limits, and whether the key is
+    set (the key itself is never shown)."""
+    infos = provider_infos(get_settings())
+    if as_json:
+        print_json([i.__dict__ for i in infos])
+        return
+    table = Table("provider", "key", "budget", "prices", "base URL", "description")
+    for i in infos:
+        key = (
+            "not needed"
+            if not i.needs_key
+            else ("set" if i.key_set else f"missing: {i.key_setting}")
+        )
+        table.add_row(i.name, key, i.budget, i.adjusted, i.base_url, i.description)
+    console.print(table)
+
+
 @data_app.command("list")
 def list_(as_json: JsonOpt = False) -> None:
     """Every stored ticker with its first and last date, row count and sources."""
     with session_scope(get_settings()) as session:
         summaries = repository.list_ticker_summaries(session=session)
     if as_json:
-        print_json([s.__dict__ for s in summaries])
+        print_json(
+            [
+                {"ticker": s.symbol, **{k: v for k, v in s.__dict__.items() if k != "symbol"}}
+                for s in summaries
+            ]
+        )
         return
     table = Table("ticker", "first", "last", "rows", "source")
     for s in summaries:

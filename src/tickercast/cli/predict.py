@@ -110,6 +110,8 @@ def _remote(host: str, ticker: str, values: list[float]) -> dict[str, Any]:
     except httpx.HTTPError as exc:
         raise DataError(f"cannot reach {url}: {exc}") from exc
     if response.status_code != 200:
-        raise DataError(f"{url} answered HTTP {response.status_code}: {response.text[:300]}")
+        problem = response.headers.get("content-type") == "application/problem+json"
+        why = response.json().get("detail") if problem else response.text[:300]
+        raise DataError(f"{url} answered HTTP {response.status_code}: {why}")
     result: dict[str, Any] = response.json()
     return result

@@ -55,6 +55,14 @@ def serve(
         str | None, typer.Option(help="Ticker the poll feed asks for (default: default ticker).")
     ] = None,
     no_feed: Annotated[bool, typer.Option("--no-feed", help="No live feed.")] = False,
+    update_schedule: Annotated[
+        bool | None,
+        typer.Option(
+            "--update-schedule/--no-update-schedule",
+            help="Run `data update --all` after each exchange close (exchange time zone, "
+            "plus TICKERCAST_UPDATE_DELAY_MIN). Default: TICKERCAST_UPDATE_SCHEDULE.",
+        ),
+    ] = None,
     with_worker: Annotated[
         bool,
         typer.Option(
@@ -75,6 +83,14 @@ def serve(
         raise ConfigError(
             f"the live feed runs in one process; with --workers {workers} use --no-feed "
             "(or serve the dashboard from a single worker)"
+        )
+    if update_schedule is not None:
+        feed["TICKERCAST_UPDATE_SCHEDULE"] = "true" if update_schedule else "false"
+    scheduled = update_schedule if update_schedule is not None else settings.update_schedule
+    if workers > 1 and scheduled:
+        raise ConfigError(
+            f"the update schedule runs in one process; with --workers {workers} run "
+            "`tickercast data update --all` from cron or one single-worker serve instead"
         )
     _check_schema(settings.resolved_database_url)
     # uvicorn's factory reads settings from the environment in each worker process

@@ -9,6 +9,7 @@ ticker can name another (``TICKERCAST_TICKER_CALENDARS='{"SAP": "XETR"}'``).
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -23,9 +24,12 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CALENDAR",
     "calendar_name_for",
+    "exchange_timezone",
     "get_calendar",
     "missing_sessions",
+    "next_close",
     "next_sessions",
+    "session_start_before",
     "sessions_between",
 ]
 
@@ -40,14 +44,19 @@ def get_calendar(name: str = DEFAULT_CALENDAR) -> exchange_calendars.ExchangeCal
     import exchange_calendars as xcals
 
     end = pd.Timestamp(dt.date.today().replace(month=1, day=1)) + pd.DateOffset(years=_YEARS_AHEAD)
-    try:
-        return xcals.get_calendar(name, start=_FIRST_DAY, end=end.strftime("%Y-%m-%d"))
-    except xcals.errors.InvalidCalendarName as exc:
-        raise ConfigError(
-            f"unknown exchange calendar {name!r}; use an ISO MIC such as XNYS or XLON"
-        ) from exc
-    except ValueError:  # the calendar starts later than 1970: take its own first session
-        return xcals.get_calendar(name, end=end.strftime("%Y-%m-%d"))
+    # exchange_calendars 4.13 reads ``Series.values`` of tz-aware series while it builds a
+    # calendar, which pandas 3.1 flags with a Pandas4Warning; the warning is theirs (our own
+    # reads are tz-naive), so it is silenced here, once per calendar, and nowhere else.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=pd.errors.Pandas4Warning)
+        try:
+            return xcals.get_calendar(name, start=_FIRST_DAY, end=end.strftime("%Y-%m-%d"))
+        except xcals.errors.InvalidCalendarName as exc:
+            raise ConfigError(
+                f"unknown exchange calendar {name!r}; use an ISO MIC such as XNYS or XLON"
+            ) from exc
+        except ValueError:  # the calendar starts later than 1970: take its own first session
+            return xcals.get_calendar(name, end=end.strftime("%Y-%m-%d"))
 
 
 def calendar_name_for(ticker: str, overrides: dict[str, str] | None = None) -> str:
@@ -89,3 +98,38 @@ def missing_sessions(days: np.ndarray, calendar: str = DEFAULT_CALENDAR) -> np.n
 @lru_cache(maxsize=16)
 def _session_days(calendar: str) -> np.ndarray:
     return get_calendar(calendar).sessions.values.astype("datetime64[D]")
+
+
+def next_close(after: dt.datetime, calendar: str = DEFAULT_CALENDAR) -> dt.datetime:
+    """The first session close strictly after ``after`` (aware), as an aware UTC time.
+
+    Early closes (the day after Thanksgiving, Christmas Eve) come from the calendar, so an
+    update scheduled from this runs after the real close, in the exchange's own zone.
+    """
+    if after.tzinfo is None:
+        raise ValueError("next_close needs an aware datetime")
+    closes = _close_times(calendar)
+    stamp = np.datetime64(after.astimezone(dt.UTC).replace(tzinfo=None), "ns")
+    at = int(np.searchsorted(closes, stamp, side="right"))
+    if at >= len(closes):
+        raise ConfigError(f"calendar {calendar} has no session close after {after.isoformat()}")
+    return pd.Timestamp(closes[at]).tz_localize("UTC").to_pydatetime()
+
+
+def exchange_timezone(calendar: str = DEFAULT_CALENDAR) -> str:
+    """The IANA zone the exchange trades in (America/New_York for XNYS)."""
+    return str(get_calendar(calendar).tz)
+
+
+def session_start_before(last: dt.date, sessions: int, calendar: str = DEFAULT_CALENDAR) -> dt.date:
+    """The session ``sessions`` sessions before ``last`` (``last`` itself for 0): where an
+    update with that much overlap starts fetching."""
+    days = _session_days(calendar)
+    at = int(np.searchsorted(days, np.datetime64(last, "D"), side="right")) - 1 - sessions
+    return last if at < 0 and sessions == 0 else days[max(at, 0)].astype(dt.date)
+
+
+@lru_cache(maxsize=16)
+def _close_times(calendar: str) -> np.ndarray:
+    closes = get_calendar(calendar).closes
+    return closes.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[ns]")

@@ -2,8 +2,8 @@
 
 Rules: the date parses (ISO 8601) and is unique in the file; prices are numbers, finite and
 > 0; high >= max(open, close) and min(open, close) >= low where those columns exist;
-volume is a finite number >= 0. Calendar gaps of more than 5 missing trading days are
-warnings, not errors.
+volume is a finite number >= 0. Gaps of more than 5 missing trading days (sessions of the
+ticker's exchange calendar, so holidays are not gaps) are warnings, not errors.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tickercast.data.calendar import DEFAULT_CALENDAR, missing_sessions
 from tickercast.data.columns import PRICE_COLUMNS
 from tickercast.data.providers.base import RawTable
 from tickercast.errors import RowProblem
@@ -55,7 +56,8 @@ class _Collector:
             )
 
 
-def validate_table(table: RawTable) -> ValidatedBars:
+def validate_table(table: RawTable, *, calendar: str = DEFAULT_CALENDAR) -> ValidatedBars:
+    """Check every row; gaps are judged against the sessions of ``calendar``."""
     frame = table.frame
     found = _Collector(table)
     typed = pd.DataFrame(index=frame.index)
@@ -94,7 +96,7 @@ def validate_table(table: RawTable) -> ValidatedBars:
         bars=good,
         problems=sorted(found.problems, key=lambda p: p.line),
         bad_lines=sorted(int(n) for n in table.lines[found.bad]),
-        warnings=_gap_warnings(good["date"]),
+        warnings=_gap_warnings(good["date"], calendar),
     )
 
 
@@ -121,11 +123,11 @@ def _check_ohlc(typed: pd.DataFrame, found: _Collector) -> None:
         found.flag(mask, "low", [f"is above min({spread}) = {v:g}" for v in bottom[mask]])
 
 
-def _gap_warnings(dates: pd.Series) -> list[str]:
+def _gap_warnings(dates: pd.Series, calendar: str) -> list[str]:
     if len(dates) < 2:
         return []
     days = dates.to_numpy().astype("datetime64[D]")
-    missing = np.busday_count(days[:-1] + 1, days[1:])
+    missing = missing_sessions(days, calendar)
     return [
         f"gap of {int(n)} trading days between {days[i]} and {days[i + 1]}"
         for i, n in enumerate(missing)

@@ -154,8 +154,12 @@ def accuracy_report(
     return {"ticker": ticker, "end": end, "horizon": 1, "windows": out}
 
 
-def _public_prediction(row: Prediction) -> dict[str, Any]:
-    return {**prediction_fields(row), "actual": row.actual}
+def _public_prediction(row: Prediction, known_until: dt.date | None) -> dict[str, Any]:
+    """A stored prediction as answered; its ``actual`` only if the target day is known (a
+    replayed ticker's stored bars beyond the cursor have not "happened" yet, even when a
+    previous run or another process already scored against them)."""
+    known = known_until is None or row.target_date <= known_until
+    return {**prediction_fields(row), "actual": row.actual if known else None}
 
 
 def prediction_history(
@@ -165,9 +169,13 @@ def prediction_history(
     ticker: str,
     start: dt.date | None,
     end: dt.date | None,
+    known_until: dt.date | None = None,
 ) -> dict[str, Any]:
     """Past one-day-ahead predictions (target in [start, end]) and the next one: the
-    prediction made from the last bar on or before ``end``, if it was made."""
+    prediction made from the last bar on or before ``end``, if it was made. Nothing after
+    ``known_until`` (a replay cursor) is shown."""
+    if known_until is not None and (end is None or end > known_until):
+        end = known_until
     past = latest_per_target(
         list_predictions(session=session, ticker_id=ticker_id, horizon=1, start=start, end=end)
     )
@@ -179,12 +187,12 @@ def prediction_history(
             session=session, ticker_id=ticker_id, horizon=1, start=origin + dt.timedelta(days=1)
         )
         made = [r for r in later if r.origin_date == origin]
-        upcoming = _public_prediction(latest_per_target(made)[-1]) if made else None
+        upcoming = _public_prediction(latest_per_target(made)[-1], known_until) if made else None
     return {
         "ticker": ticker,
         "start": start,
         "end": end,
         "count": len(past),
-        "predictions": [_public_prediction(r) for r in past],
+        "predictions": [_public_prediction(r, known_until) for r in past],
         "next": upcoming,
     }

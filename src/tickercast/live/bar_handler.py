@@ -5,6 +5,7 @@ thread; each method is one short transaction."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,9 +19,14 @@ from tickercast.live.forecasting import STORED_LEVELS, prediction_rows
 from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.model_store import ModelStore
 from tickercast.storage import repository
-from tickercast.storage.predictions import list_predictions, prediction_fields, score_predictions
+from tickercast.storage.predictions import (
+    insert_predictions,
+    list_predictions,
+    prediction_fields,
+    score_predictions,
+)
 
-__all__ = ["REPLAY_SPAN", "BarHandler", "bar_payload"]
+__all__ = ["REPLAY_SPAN", "BarHandler", "BarOutcome", "bar_payload"]
 
 _COLUMNS = ("date", *repository.BAR_VALUE_COLUMNS, "source")
 REPLAY_SPAN = dt.timedelta(days=730)
@@ -34,6 +40,18 @@ def bar_payload(row: Any, ticker: str) -> dict[str, Any]:
 
 def _pct(value: float, base: float) -> float:
     return 100.0 * (value - base) / base
+
+
+@dataclass(frozen=True)
+class BarOutcome:
+    """What the arrival of one bar produced: the score of the prediction made for its day,
+    the next prediction, and why there is none (no champion) if so. The feed's on-bar
+    hooks receive it."""
+
+    day: dt.date
+    scored: dict[str, Any] | None
+    prediction: dict[str, Any] | None
+    model_note: str | None
 
 
 class BarHandler:
@@ -90,13 +108,6 @@ class BarHandler:
         with self.sessions() as session:
             return list(repository.get_bars(session=session, ticker_id=self.ticker_id, start=start))
 
-    def store_replayed(self, day: dt.date) -> None:
-        """Storing a replayed bar is a no-op (it was read from storage); what remains of
-        the ingestion path is scoring the predictions that target its day."""
-        assert self.ticker_id is not None
-        with self.sessions() as session, session.begin():
-            score_predictions(session=session, ticker_id=self.ticker_id, start=day, end=day)
-
     def poll(self, provider: Provider) -> None:
         table = provider.fetch(self.ticker)
         ingest_table(table, ticker=self.ticker, settings=self.settings)
@@ -136,8 +147,10 @@ class BarHandler:
         }
 
     def predict(self, cursor: dt.date) -> dict[str, Any] | None:
-        """Forecast the next business day from the bars up to ``cursor`` only, store it
-        through the writer (flushed, so the REST API has it before the event goes out)."""
+        """Forecast the next session from the bars up to ``cursor`` only and store it, in
+        this thread's own transaction: when the database fails, the error reaches the feed
+        (which retries the bar) instead of a prediction being dropped by a background writer.
+        Storing is idempotent (one row per model version, origin and target)."""
         assert self.ticker_id is not None
         served = self.models.get(self.ticker)
         with self.sessions() as session:
@@ -150,11 +163,36 @@ class BarHandler:
         forecast = served.model.forecast_path(closes, 1, levels=STORED_LEVELS)
         made_at = dt.datetime.now(dt.UTC)
         created = prediction_rows(
-            served, self.ticker_id, cursor, float(closes[-1]), forecast, made_at
+            served,
+            self.ticker_id,
+            cursor,
+            float(closes[-1]),
+            forecast,
+            made_at,
+            calendar=self.settings.calendar_for(self.ticker),
         )
-        self.writer.submit(created)
-        self.writer.flush()
+        with self.sessions() as session, session.begin():
+            insert_predictions(session=session, rows=created)
         return {"ticker": self.ticker, **prediction_fields(created[0]), "made_at": made_at}
+
+    def arrive(self, day: dt.date, *, score: bool) -> BarOutcome:
+        """Everything the arrival of ``day``'s bar asks of storage, in one worker-thread call:
+        score the predictions aimed at it, then make and store the next one. Safe to repeat
+        after a failure part-way (each write is idempotent)."""
+        assert self.ticker_id is not None
+        with self.sessions() as session, session.begin():
+            score_predictions(session=session, ticker_id=self.ticker_id, start=day, end=day)
+        scored = self.score(day) if score else None
+        try:
+            prediction = self.predict(day)
+        except ModelNotFound as exc:
+            return BarOutcome(day, scored, None, f"bars without predictions: {exc}")
+        return BarOutcome(day, scored, prediction, None)
+
+    def limit_scoring(self, cursor: dt.date | None) -> None:
+        """Let the prediction writer score this ticker's predictions up to ``cursor`` only."""
+        assert self.ticker_id is not None
+        self.writer.limit_scoring(self.ticker_id, cursor)
 
     def drift(self, cursor: dt.date) -> dict[str, Any] | None:
         """The served champion's drift report on the bars up to ``cursor`` (None: no model)."""

@@ -4,10 +4,20 @@ the next one, and publishes ``bar``, ``score`` and ``prediction`` events.
 
 Replay plays stored bars of one ticker from a start date at ``speed`` bars per second. The
 bars are already stored, so storing is a no-op; what moves is the *cursor*, the date of the
-bar that has just "arrived". Nothing after the cursor is used (predictions come from the
-bars up to it) and the dashboard and accuracy read history up to it; the data API still
-shows everything. A restart replays from the start date again (stored predictions are
+bar that has just "arrived". Nothing a client can see depends on a bar after the cursor:
+predictions come from the bars up to it, the prediction writer scores only against bars up
+to it, and the API caps the replayed ticker's prices, predictions, accuracy and forecasts at
+it (``visible_end``). A restart replays from the start date again (stored predictions are
 unique per model version, origin and target, so the second pass adds no duplicates).
+
+One bar's work is all or nothing: the database work runs first, in one worker-thread call,
+and only when it succeeded does the cursor move and do the events go out. When it fails
+(the database went away, say), the feed waits with exponential back-off (``retrying`` in
+``/v1/feed``, capped at ``feed_retry_max_s``) and does the same bar again, so it resumes
+from its cursor once the database is back, without a restart and without duplicates.
+
+After each bar, the callbacks in ``LiveFeed.on_bar`` run in the feed's worker thread with
+the bar's ``BarOutcome`` (where drift checks and similar per-bar work hook in).
 
 The feed runs in one serving process, as an asyncio task that hands the blocking work
 (database, model) to its own worker thread; events are published from the event loop.
@@ -22,7 +32,7 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -32,18 +42,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tickercast.config import Settings
 from tickercast.data.providers import HttpProvider, Provider
-from tickercast.errors import ModelNotFound, TickercastError
-from tickercast.live.bar_handler import BarHandler, bar_payload
+from tickercast.errors import TickercastError
+from tickercast.live.bar_handler import BarHandler, BarOutcome, bar_payload
 from tickercast.live.events import EventHub
 from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.model_store import ModelStore
 
-__all__ = ["FeedState", "LiveFeed", "build_feed"]
+__all__ = ["BarHook", "FeedState", "LiveFeed", "build_feed"]
 
 log = logging.getLogger(__name__)
 
-FeedState = Literal["off", "starting", "running", "finished", "stopped", "error"]
+FeedState = Literal["off", "starting", "running", "retrying", "finished", "stopped", "error"]
+BarHook = Callable[[BarOutcome], None]
 T = TypeVar("T")
+
+_ERROR_CHARS = 300
 
 
 @dataclass
@@ -51,6 +64,21 @@ class _Counters:
     bars: int = 0
     predictions: int = 0
     scores: int = 0
+
+
+@dataclass(frozen=True)
+class _Retry:
+    attempt: int
+    delay_s: float
+    next_at: dt.datetime
+    failing_since: dt.datetime
+
+
+def _describe(exc: BaseException) -> str:
+    """One short line for an error (a driver's message can run to many lines of SQL)."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return text[:_ERROR_CHARS]
 
 
 class LiveFeed:
@@ -67,6 +95,8 @@ class LiveFeed:
         provider: Provider | None = None,
         poll_url: str | None = None,
         every_s: float = 60.0,
+        retry_first_s: float = 1.0,
+        retry_max_s: float = 60.0,
         off_reason: str | None = None,
     ) -> None:
         self.kind = kind
@@ -78,6 +108,9 @@ class LiveFeed:
         self.provider = provider
         self.poll_url = poll_url
         self.every_s = every_s
+        self.retry_first_s = retry_first_s
+        self.retry_max_s = max(retry_max_s, retry_first_s)
+        self.on_bar: list[BarHook] = []
         self.state: FeedState = "off" if kind == "none" else "starting"
         self.detail: str | None = off_reason or ("the live feed is off" if kind == "none" else None)
         self.last_error: str | None = None
@@ -88,30 +121,32 @@ class LiveFeed:
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._model_note: str | None = None
+        self._prepared = False
+        self._origin_pending = False  # the prediction from the bar before the first replayed
         self._bars: list[Any] = []
+        self._next = 0  # index in _bars of the next bar to replay
+        self._retry: _Retry | None = None
+        self._running_detail: str | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         """Set the cursor before returning (so the first request already sees it), then
-        run the feed as a task."""
+        run the feed as a task. If the database fails already here, the task retries."""
         if self.kind == "none" or self.handler is None:
             return
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-feed")
         self.started_at = dt.datetime.now(dt.UTC)
         try:
-            ready = await (
-                self._prepare_replay() if self.kind == "replay" else self._prepare_poll()
-            )
+            ready = await self._prepare()
         except Exception as exc:
-            log.exception("live feed could not start")
-            self._set_state("error", f"the feed could not start: {exc}")
-            return
+            self._failed(exc)
+            ready = True
         if ready:
             run = self._replay if self.kind == "replay" else self._poll
             self._task = asyncio.create_task(self._guard(run), name=f"live-feed-{self.kind}")
 
     async def stop(self, timeout_s: float = 15.0) -> None:
-        """Finish the bar in progress (its prediction is handed to the writer), then stop."""
+        """Finish the bar in progress (its prediction is stored), then stop."""
         self._stopping.set()
         if self._task is not None:
             try:
@@ -121,10 +156,11 @@ class LiveFeed:
                 self._task.cancel()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
-        if self.state in ("starting", "running"):
+        if self.state in ("starting", "running", "retrying"):
             self._set_state("stopped", "the service is shutting down")
 
     def status(self) -> dict[str, Any]:
+        retry = self._retry
         return {
             "kind": self.kind,
             "ticker": self.ticker,
@@ -140,102 +176,182 @@ class LiveFeed:
             "detail": self.detail,
             "model_note": self._model_note,
             "last_error": self.last_error,
+            "retry": None
+            if retry is None
+            else {
+                "attempt": retry.attempt,
+                "delay_s": retry.delay_s,
+                "next_at": retry.next_at,
+                "failing_since": retry.failing_since,
+            },
             "last_event_id": self.hub.last_id,
             "followers": self.hub.followers,
         }
 
     def known_until(self, ticker: str) -> dt.date | None:
-        """The last date a client may see for ``ticker``: the cursor of its feed, or None."""
-        if self.ticker is not None and ticker.upper() == self.ticker and self.cursor:
-            return self.cursor
-        return None
+        """The last date a client may see for ``ticker``: the cursor of its feed (for a replay
+        that has not placed its cursor yet, ``date.min``: nothing), or None when unbounded."""
+        if self.ticker is None or ticker.upper() != self.ticker:
+            return None
+        if self.kind == "replay":
+            return self.cursor or dt.date.min
+        return self.cursor
+
+    def visible_end(self, ticker: str, end: dt.date | None) -> dt.date | None:
+        """``end``, capped at what a client may see of ``ticker`` (no peeking ahead)."""
+        limit = self.known_until(ticker)
+        if limit is not None and (end is None or end > limit):
+            return limit
+        return end
 
     # ------------------------------------------------------------------ the loops
-    async def _guard(self, run: Callable[[], Any]) -> None:
-        try:
-            await run()
-        except Exception as exc:  # the feed must never take the service down with it
-            log.exception("live feed failed")
-            self._set_state("error", f"the feed stopped on an error: {exc}")
+    async def _guard(self, run: Callable[[], Awaitable[None]]) -> None:
+        """Run the loop; on any failure wait (exponential back-off, capped) and run it again
+        from the cursor. The feed must neither take the service down nor stop for good."""
+        while not self._stopping.is_set():
+            if self._retry is not None and await self._sleep(self._retry.delay_s):
+                return
+            try:
+                await run()
+            except Exception as exc:
+                self._failed(exc)
+            else:
+                return
 
-    async def _prepare_replay(self) -> bool:
+    def _failed(self, exc: BaseException) -> None:
+        now = dt.datetime.now(dt.UTC)
+        previous = self._retry
+        attempt = previous.attempt + 1 if previous else 1
+        delay = min(self.retry_first_s * 2 ** (attempt - 1), self.retry_max_s)
+        since = previous.failing_since if previous else now
+        self._retry = _Retry(attempt, delay, now + dt.timedelta(seconds=delay), since)
+        self.last_error = _describe(exc)
+        if attempt == 1:
+            log.exception("live feed failed at cursor %s; retrying in %g s", self.cursor, delay)
+        else:
+            log.warning(
+                "live feed still failing (attempt %d): %s; retrying in %g s",
+                attempt,
+                self.last_error,
+                delay,
+            )
+        self._set_state(
+            "retrying", f"the feed failed at cursor {self.cursor}; retry {attempt} in {delay:g} s"
+        )
+
+    def _recovered(self) -> None:
+        """A bar went through: leave ``retrying`` and say so once."""
+        if self._retry is None:
+            return
+        log.info(
+            "live feed recovered after %d failed attempts (since %s); resuming after %s",
+            self._retry.attempt,
+            self._retry.failing_since.isoformat(timespec="seconds"),
+            self.cursor,
+        )
+        self._retry = None
+        self.last_error = None
+        self._set_state("running", self._running_detail)
+
+    async def _prepare(self) -> bool:
+        """Place the cursor; False when the feed cannot run at all (nothing to replay)."""
         handler = self._handler()
-        if await self._call(handler.find_ticker) is None:
-            self._set_state("error", f"no stored bars for {handler.ticker}; run `tickercast init`")
-            return False
-        self.cursor, self._bars = await self._call(handler.replay_plan, self.start_date)
-        first = self._bars[0].date if self._bars else None
-        self._set_state("running", f"replaying {len(self._bars)} bars from {first}")
+        if self.kind == "replay":
+            if await self._call(handler.find_ticker) is None:
+                msg = f"no stored bars for {handler.ticker}; run `tickercast init`"
+                self._set_state("error", msg)
+                return False
+            self.cursor, self._bars = await self._call(handler.replay_plan, self.start_date)
+            handler.limit_scoring(self.cursor or dt.date.min)
+            self._origin_pending = self.cursor is not None
+            first = self._bars[0].date if self._bars else None
+            self._running_detail = f"replaying {len(self._bars)} bars from {first}"
+        else:
+            self.cursor = await self._call(handler.last_stored)  # None: the first poll fills
+            self._origin_pending = self.cursor is not None
+            self._running_detail = f"polling every {self.every_s:g} s"
+        self._prepared = True
+        self._retry = None
+        self.last_error = None
+        self._set_state("running", self._running_detail)
         return True
 
     async def _replay(self) -> None:
-        handler = self._handler()
-        if self.cursor is not None:
-            await self._after_bar(self.cursor, score=False)
-        t0 = time.monotonic()
-        for k, bar in enumerate(self._bars, start=1):
+        if not self._prepared and not await self._prepare():
+            return
+        if self._origin_pending and self.cursor is not None:
+            await self._arrive(self.cursor, None, score=False)
+            self._origin_pending = False
+        t0 = time.monotonic()  # pacing restarts after a retry: no burst of missed bars
+        for k in range(1, len(self._bars) - self._next + 1):
             if await self._sleep(t0 + k / self.speed - time.monotonic()):
                 return
-            await self._call(handler.store_replayed, bar.date)
-            self._publish_bar(bar)
-            await self._after_bar(bar.date)
+            bar = self._bars[self._next]
+            await self._arrive(bar.date, bar)
+            self._next += 1
         self._set_state("finished", f"replay reached the last stored bar ({self.cursor})")
 
-    async def _prepare_poll(self) -> bool:
-        self.cursor = await self._call(self._handler().last_stored)
-        self._set_state("running", f"polling every {self.every_s:g} s")
-        return True
-
     async def _poll(self) -> None:
+        if not self._prepared and not await self._prepare():
+            return
         handler = self._handler()
         assert self.provider is not None
-        if self.cursor is not None:
-            await self._after_bar(self.cursor, score=False)
+        if self._origin_pending and self.cursor is not None:
+            await self._arrive(self.cursor, None, score=False)
+            self._origin_pending = False
         while not self._stopping.is_set():
             try:
                 await self._call(handler.poll, self.provider)
-                fresh = await self._call(handler.bars_after, self.cursor)
-            except TickercastError as exc:
+            except TickercastError as exc:  # the provider failed: try again next round
                 log.warning("poll of %s failed: %s", handler.ticker, exc)
                 self.last_error = str(exc)
                 self._publish_status()
             else:
+                fresh = await self._call(handler.bars_after, self.cursor)
                 if self.last_error is not None:
                     self.last_error = None
                     self._publish_status()
                 if self.cursor is None and fresh:  # first fill: history, not news
-                    self.cursor = fresh[-1].date
-                    self._publish_status()
-                    await self._after_bar(self.cursor, score=False)
+                    await self._arrive(fresh[-1].date, None, score=False)
                 else:
                     for bar in fresh:
-                        self._publish_bar(bar)
-                        await self._after_bar(bar.date)
+                        await self._arrive(bar.date, bar)
             if await self._sleep(self.every_s):
                 return
 
-    async def _after_bar(self, day: dt.date, *, score: bool = True) -> None:
-        """Score the day, predict the next one, then publish both together: followers wake
-        once for the pair instead of once per event (each wake-up costs every stream)."""
+    async def _arrive(self, day: dt.date, bar: Any | None, *, score: bool = True) -> None:
+        """One bar: the database work first (scoring it, the next prediction), and only
+        when that succeeded, move the cursor and publish bar, score and prediction together
+        (followers wake once for them). A failure leaves cursor and events as they were."""
         handler = self._handler()
-        scored = await self._call(handler.score, day) if score else None
-        if scored is not None:
+        outcome = await self._call(handler.arrive, day, score=score)
+        self._recovered()
+        if bar is not None:
+            self._publish_bar(bar)
+        elif self.cursor != day:
+            self.cursor = day
+            self._publish_status()
+        if self.kind == "replay":
+            handler.limit_scoring(day)
+        self._note_model(outcome.model_note)
+        if outcome.scored is not None:
             self.counts.scores += 1
-        try:
-            prediction = await self._call(handler.predict, day)
-        except ModelNotFound as exc:
-            prediction = None
-            self._note_model(f"bars without predictions: {exc}")
-        else:
-            self._note_model(None)
-        if scored is not None:
-            self.hub.publish("score", handler.ticker, scored)
-        if prediction is not None:
+            self.hub.publish("score", handler.ticker, outcome.scored)
+        if outcome.prediction is not None:
             self.counts.predictions += 1
-            self.hub.publish("prediction", handler.ticker, prediction)
+            self.hub.publish("prediction", handler.ticker, outcome.prediction)
+        for hook in self.on_bar:
+            await self._call(self._run_hook, hook, outcome)
         drift = await self._call(handler.drift, day)
         if drift is not None:
             self.hub.publish("drift", handler.ticker, drift)
+
+    @staticmethod
+    def _run_hook(hook: BarHook, outcome: BarOutcome) -> None:
+        try:
+            hook(outcome)
+        except Exception:  # a hook must not stop the feed; it keeps its own state
+            log.exception("on-bar hook %r failed for %s", hook, outcome.day)
 
     # ------------------------------------------------------------------ helpers
     def _publish_bar(self, bar: Any) -> None:
@@ -272,9 +388,9 @@ class LiveFeed:
         assert self.handler is not None
         return self.handler
 
-    async def _call(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, fn, *args)
+        return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
 
     async def _sleep(self, seconds: float) -> bool:
         """Wait ``seconds`` (or not at all if <= 0); True when the feed is stopping."""
@@ -307,7 +423,13 @@ def build_feed(
     handler = BarHandler(ticker, settings, sessions, models, writer)
     if settings.feed == "replay":
         return LiveFeed(
-            "replay", hub, handler, start_date=settings.feed_from, speed=settings.feed_speed
+            "replay",
+            hub,
+            handler,
+            start_date=settings.feed_from,
+            speed=settings.feed_speed,
+            retry_first_s=settings.feed_retry_first_s,
+            retry_max_s=settings.feed_retry_max_s,
         )
     if provider is None:
         if not settings.feed_poll_url:
@@ -326,4 +448,6 @@ def build_feed(
         provider=provider,
         poll_url=settings.feed_poll_url,
         every_s=settings.feed_every_s,
+        retry_first_s=settings.feed_retry_first_s,
+        retry_max_s=settings.feed_retry_max_s,
     )

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
-
+from tickercast.data.calendar import next_sessions
 from tickercast.models import Forecast
 from tickercast.serving.model_store import ServedModel
 from tickercast.storage.predictions import PredictionCreate
@@ -25,18 +24,19 @@ def prediction_rows(
     base_close: float,
     forecast: Forecast,
     made_at: dt.datetime,
+    *,
+    calendar: str,
 ) -> list[PredictionCreate]:
-    """One row per step of ``forecast`` (steps are consecutive business days after origin)."""
-    targets = np.busday_offset(
-        np.datetime64(origin_date, "D"), np.arange(1, len(forecast) + 1), roll="forward"
-    )
+    """One row per step of ``forecast``; step k targets the k-th session of ``calendar``
+    after the origin (so a forecast never aims at a holiday, where no bar would score it)."""
+    targets = next_sessions(origin_date, len(forecast), calendar)
     return [
         PredictionCreate(
             ticker_id=ticker_id,
             model_name=served.model.name,
             model_version=served.version,
             origin_date=origin_date,
-            target_date=targets[i].astype(dt.date),
+            target_date=targets[i],
             horizon=i + 1,
             made_at=made_at,
             base_close=base_close,

@@ -88,6 +88,25 @@ def check_windows(windows: np.ndarray, size: int) -> np.ndarray:
     return w
 
 
+def _finite(forecast: Forecast) -> Forecast:
+    """``forecast`` if every point and bound is a finite number, else a ModelError saying
+    which one overflowed: an answer of inf or NaN is never a forecast."""
+    named = [
+        ("point", forecast.point),
+        *((f"{lv}% lower bound", v) for lv, v in forecast.lower.items()),
+        *((f"{lv}% upper bound", v) for lv, v in forecast.upper.items()),
+    ]
+    for name, values in named:
+        bad = ~np.isfinite(values)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ModelError(
+                f"the {name} of forecast {i} is {values[i]}, not a finite price: the prices "
+                "swing too far for this model (each window's log returns must stay small)"
+            )
+    return forecast
+
+
 class Forecaster(ABC):
     """Forecast tomorrow's close from the last ``window`` log returns, with intervals.
 
@@ -183,14 +202,16 @@ class Forecaster(ABC):
         lower, upper = {}, {}
         for lv in levels:
             lower[lv], upper[lv] = price_bounds(last, rhat, scale, self.calibration_.quantile(lv))
-        return Forecast(point=last * np.exp(rhat), lower=lower, upper=upper)
+        return _finite(Forecast(point=last * np.exp(rhat), lower=lower, upper=upper))
 
     def predict_point(self, windows: np.ndarray) -> np.ndarray:
         """Next price for each window without intervals: the cheapest call, for the
         original /predict_next_price contract which returns a point only."""
         self._check_fitted()
         w = check_windows(windows, self.window + 1)
-        return w[:, -1] * np.exp(self._predict_returns(w))
+        point = w[:, -1] * np.exp(self._predict_returns(w))
+        _finite(Forecast(point=point, lower={}, upper={}))
+        return point
 
     def forecast_path(
         self, history: np.ndarray, horizon: int, levels: Sequence[int] = (80, 95)
@@ -222,7 +243,7 @@ class Forecaster(ABC):
             lower[lv], upper[lv] = price_bounds(
                 np.full(horizon, last), rsum, np.full(horizon, scale), half
             )
-        return Forecast(point=last * np.exp(rsum), lower=lower, upper=upper)
+        return _finite(Forecast(point=last * np.exp(rsum), lower=lower, upper=upper))
 
     def _horizon_quantiles(self, p: np.ndarray, first_target: int) -> dict[int, list[float]]:
         """Per-horizon conformal quantiles from paths started at hold-out origins (every

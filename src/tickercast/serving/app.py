@@ -5,39 +5,28 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import math
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import sessionmaker
 from starlette.types import ASGIApp
 
 from tickercast import __version__
 from tickercast.config import Settings, get_settings
-from tickercast.errors import (
-    ConfigError,
-    DataError,
-    ModelError,
-    NotFoundError,
-    RequestTooLarge,
-    TickercastError,
-    ValidationError,
-)
+from tickercast.data.schedule import UpdateSchedule
 from tickercast.live.events import EventHub
 from tickercast.live.feed import build_feed
 from tickercast.live.prediction_writer import PredictionWriter
+from tickercast.serving.batch_body import new_worker
 from tickercast.serving.body_limit import BodyLimitMiddleware
 from tickercast.serving.fast_path import PredictNextPriceFastPath
 from tickercast.serving.metrics import Metrics, MetricsMiddleware
 from tickercast.serving.model_store import ModelStore, ServedModel
-from tickercast.serving.responses import json_response
+from tickercast.serving.problems import document_problems, install_problem_handlers
 from tickercast.serving.routes import (
     accuracy,
     dashboard,
@@ -55,15 +44,6 @@ from tickercast.storage.db import make_engine
 __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
-
-_STATUS = (
-    (NotFoundError, 404),
-    (RequestTooLarge, 413),
-    (ValidationError, 422),
-    (ModelError, 409),
-    (ConfigError, 400),
-    (DataError, 400),
-)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -106,17 +86,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # thread (feed, prediction writer, model poller) is busy: bounds their effect on
         # request latency.
         sys.setswitchinterval(0.0005)
+        app.state.batch_worker = new_worker()
         app.state.events = EventHub()
         store.listeners.append(_model_events(app.state.events, asyncio.get_running_loop()))
         app.state.feed = build_feed(settings, app.state.events, sessions, store, writer)
         await app.state.feed.start()
+        app.state.update_schedule = None
+        if settings.update_schedule:
+            app.state.update_schedule = UpdateSchedule(settings)
+            await app.state.update_schedule.start()
         log.info("serving %s", settings.resolved_database_url)
         try:
             yield
         finally:
+            if app.state.update_schedule is not None:
+                await app.state.update_schedule.stop()
             await app.state.feed.stop()  # its last prediction reaches the writer before close
             app.state.events.close()
             store.stop()
+            app.state.batch_worker.close()
             writer.close()
             engine.dispose()
 
@@ -127,15 +115,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "dashboard. Every forecast is reported next to the naive 'tomorrow = today' yardstick.",
         lifespan=lifespan,
     )
-    app.add_exception_handler(TickercastError, _domain_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _request_validation_error)  # type: ignore[arg-type]
+    install_problem_handlers(app)
     for router in (health.router, tickers.router, predict.router, models.router, ops.router):
         app.include_router(router)
     for router in (live.router, accuracy.router, monitoring.router, dashboard.router):
         app.include_router(router)
-    app.add_middleware(
-        BodyLimitMiddleware, default=32 * 1024 * 1024, limits={"/predict_next_price": 64 * 1024}
-    )
+    app.add_middleware(BodyLimitMiddleware, default=64 * 1024, limits=predict.BODY_LIMITS)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.state.metrics = metrics
     app.fast_path = settings.fast_path
@@ -143,34 +128,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 class _TickercastAPI(FastAPI):
-    """FastAPI with the /predict_next_price fast path as its outermost layer."""
+    """FastAPI with the /predict_next_price fast path as its outermost layer, and every
+    error response documented as problem+json."""
 
     fast_path = True
 
     def build_middleware_stack(self) -> ASGIApp:
         return PredictNextPriceFastPath(super().build_middleware_stack(), enabled=self.fast_path)
 
-
-async def _request_validation_error(_request: Request, exc: RequestValidationError) -> Response:
-    """FastAPI's 422 body, but safe for inputs JSON cannot hold (NaN, Infinity, huge ints)."""
-    return json_response({"detail": _json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, int) and not -(2**63) <= value < 2**64:
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-async def _domain_error(_request: Request, exc: TickercastError) -> JSONResponse:
-    status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
-    return JSONResponse({"detail": str(exc)}, status_code=status)
+    def openapi(self) -> dict[str, Any]:
+        if not self.openapi_schema:
+            self.openapi_schema = document_problems(super().openapi())
+        return self.openapi_schema
 
 
 def _model_events(hub: EventHub, loop: asyncio.AbstractEventLoop) -> Callable[[ServedModel], None]:

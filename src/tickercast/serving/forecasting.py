@@ -66,17 +66,27 @@ def predict_from_prices(
     )
 
 
-def _recent_closes(session: Session, ticker_id: int, n: int) -> tuple[list[dt.date], list[float]]:
-    rows = repository.get_bars(session=session, ticker_id=ticker_id, limit=n)
+def _recent_closes(
+    session: Session, ticker_id: int, n: int, end: dt.date | None
+) -> tuple[list[dt.date], list[float]]:
+    """The last ``n`` closes on or before ``end`` (None: the last stored)."""
+    rows = repository.get_bars(session=session, ticker_id=ticker_id, end=end, limit=n)
     if len(rows) < n:
-        raise DataError(f"{len(rows)} stored bars; this model needs at least {n}")
+        upto = f" up to {end}" if end else ""
+        raise DataError(f"{len(rows)} stored bars{upto}; this model needs at least {n}")
     return [r.date for r in rows], [r.close for r in rows]
 
 
 def predict_from_storage(
-    session: Session, served: ServedModel, ticker_id: int, levels: Sequence[int]
+    session: Session,
+    served: ServedModel,
+    ticker_id: int,
+    levels: Sequence[int],
+    *,
+    end: dt.date | None = None,
 ) -> PredictionPublic:
-    dates, closes = _recent_closes(session, ticker_id, served.model.window + 1)
+    """Next close from the stored history up to ``end`` (a replayed ticker's cursor)."""
+    dates, closes = _recent_closes(session, ticker_id, served.model.window + 1, end)
     return predict_from_prices(served, closes, levels, as_of=dates[-1])
 
 
@@ -86,13 +96,23 @@ def forecast_ahead(
     ticker_id: int,
     horizon: int,
     levels: Sequence[int],
+    *,
+    calendar: str,
+    end: dt.date | None = None,
 ) -> tuple[ForecastPublic, list[PredictionCreate]]:
-    """Forecast ``horizon`` business days past the last stored bar; also the rows to store."""
-    dates, closes = _recent_closes(session, ticker_id, served.model.window + 1)
+    """Forecast ``horizon`` sessions past the last stored bar on or before ``end`` (a
+    replayed ticker's cursor); also the rows to store."""
+    dates, closes = _recent_closes(session, ticker_id, served.model.window + 1, end)
     all_levels = sorted({*levels, *STORED_LEVELS})
     forecast = served.model.forecast_path(np.asarray(closes), horizon, levels=all_levels)
     rows = prediction_rows(
-        served, ticker_id, dates[-1], closes[-1], forecast, dt.datetime.now(dt.UTC)
+        served,
+        ticker_id,
+        dates[-1],
+        closes[-1],
+        forecast,
+        dt.datetime.now(dt.UTC),
+        calendar=calendar,
     )
     steps = [
         ForecastStepPublic(

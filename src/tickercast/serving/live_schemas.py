@@ -15,6 +15,7 @@ __all__ = [
     "AccuracyPublic",
     "AccuracyWindowPublic",
     "DiffPctPublic",
+    "FeedRetryPublic",
     "FeedStatusPublic",
     "PredictionHistoryPublic",
     "ScoresPublic",
@@ -22,10 +23,19 @@ __all__ = [
 ]
 
 
+class FeedRetryPublic(BaseModel):
+    attempt: int = Field(description="Failed attempts in a row so far.")
+    delay_s: float = Field(description="Wait before the next attempt (doubles, capped).")
+    next_at: dt.datetime = Field(description="When the next attempt starts.")
+    failing_since: dt.datetime = Field(description="When the first of these failures happened.")
+
+
 class FeedStatusPublic(BaseModel):
     kind: Literal["none", "replay", "poll"]
     ticker: str | None = Field(examples=["AMZN"])
-    state: Literal["off", "starting", "running", "finished", "stopped", "error"]
+    state: Literal["off", "starting", "running", "retrying", "finished", "stopped", "error"] = (
+        Field(description="``retrying``: the last bar failed (see last_error); it is retried.")
+    )
     cursor: dt.date | None = Field(
         description="Date of the bar that arrived last; the dashboard and the accuracy of "
         "this ticker show history up to it."
@@ -39,7 +49,12 @@ class FeedStatusPublic(BaseModel):
     scores: int
     detail: str | None
     model_note: str | None = Field(description="Set when bars arrive without predictions.")
-    last_error: str | None = Field(description="Last poll error, cleared by the next success.")
+    last_error: str | None = Field(
+        description="Last error (a poll or the database), cleared by the next success."
+    )
+    retry: FeedRetryPublic | None = Field(
+        description="Set while the feed retries after a failure; resumes from the cursor."
+    )
     last_event_id: int = Field(description="Id of the newest event; resume the stream after it.")
     followers: int = Field(description="Event streams open now.")
 

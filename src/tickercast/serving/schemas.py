@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
+import re
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = [
     "MAX_BATCH_WINDOWS",
+    "MAX_LEVELS",
+    "MAX_PREDICT_PRICES",
+    "MAX_PRICE",
+    "MAX_WINDOW_PRICES",
+    "MIN_PRICE",
+    "WINDOW_PRICES",
     "BarPublic",
     "BatchPredictRequest",
     "BatchPredictionPublic",
-    "ErrorPublic",
     "ForecastPublic",
     "ForecastStepPublic",
     "HealthPublic",
     "IntervalPublic",
+    "IsoDate",
     "ModelRefPublic",
     "PredictNextPriceRequest",
     "PredictNextPriceResponse",
@@ -30,8 +37,18 @@ __all__ = [
 ]
 
 
-class ErrorPublic(BaseModel):
-    detail: str = Field(examples=["unknown ticker 'XYZ'; see GET /v1/tickers"])
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_text(value: Any) -> Any:
+    """Dates in query strings must be written YYYY-MM-DD: pydantic alone would also read
+    ``0`` or ``1700000000`` as Unix time (1970-01-01 for ``start=0``)."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError(f"{value!r} is not a date written YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 
 
 class HealthPublic(BaseModel):
@@ -63,6 +80,19 @@ class TickerPublic(BaseModel):
     last_date: dt.date | None
     rows: int
     sources: list[str]
+
+
+class TickerDetailPublic(TickerPublic):
+    """A ticker and what keeps it current (provider, last and next update)."""
+
+    provider: str | None = Field(None, description="Named provider `data update` uses.")
+    provider_symbol: str | None = Field(None, description="The ticker's name at the provider.")
+    last_update_at: dt.datetime | None = Field(None, description="When the last update ran.")
+    last_update_status: str | None = Field(None, description="ok or error.")
+    last_update_error: str | None = Field(None, description="Why the last update failed.")
+    next_update_at: dt.datetime | None = Field(
+        None, description="Next scheduled update (None unless serve runs the schedule)."
+    )
 
 
 class BarPublic(BaseModel):
@@ -105,43 +135,67 @@ class PricesPublic(BaseModel):
     bars: list[BarPublic]
 
 
+MIN_PRICE = 1e-6
+MAX_PRICE = 1e9
+WINDOW_PRICES = 7
+MAX_PREDICT_PRICES = 10_000
 MAX_BATCH_WINDOWS = 10_000
-ALLOWED_LEVELS = range(50, 100)
+MAX_WINDOW_PRICES = 32
+MAX_LEVELS = 10
+MAX_TICKER_CHARS = 16
+
+Price = Annotated[
+    float,
+    Field(
+        ge=MIN_PRICE,
+        le=MAX_PRICE,
+        allow_inf_nan=False,
+        description="A closing price; bounded so no forecast from it can overflow.",
+    ),
+]
+"""A close in [1e-6, 1e9]: wide enough for any listed stock, narrow enough that the log
+returns of any window stay small and no forecast or bound overflows float64."""
 
 
-def _check_prices(values: list[float], where: str) -> list[float]:
-    for i, v in enumerate(values):
-        if not math.isfinite(v):
-            raise ValueError(f"{where}[{i}] is {v}; prices must be finite numbers")
-        if v <= 0:
-            raise ValueError(f"{where}[{i}] is {v}; prices must be > 0")
-    return values
+def _whole_number(value: Any) -> Any:
+    """JSON Schema's integer includes 90.0, so levels do too; 90.5, "90" and true stay out."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
-def _check_levels(levels: list[int]) -> list[int]:
-    for lv in levels:
-        if lv not in ALLOWED_LEVELS:
-            raise ValueError(f"level {lv} is not an integer percentage between 50 and 99")
+Level = Annotated[
+    int,
+    Field(ge=50, le=99, description="Interval level in percent."),
+    BeforeValidator(_whole_number),
+]
+Ticker = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_TICKER_CHARS, description="Default: the default ticker."),
+]
+
+_STRICT = ConfigDict(strict=True, extra="forbid")
+"""Request bodies take JSON as it is: no "228" for 228, no true for 1, no unknown fields."""
+
+
+def _unique_sorted(levels: list[int]) -> list[int]:
     return sorted(set(levels))
 
 
 class PredictNextPriceRequest(BaseModel):
     """The original contract: the last 7 closing prices, oldest first."""
 
-    model_config = ConfigDict(
+    model_config = _STRICT | ConfigDict(
         json_schema_extra={
             "examples": [{"prices": [228.0, 230.1, 229.5, 231.2, 232.0, 231.0, 231.4]}]
         }
     )
 
-    prices: list[float] = Field(description="Exactly 7 positive closing prices, oldest first.")
-
-    @field_validator("prices")
-    @classmethod
-    def _seven_positive(cls, prices: list[float]) -> list[float]:
-        if len(prices) != 7:
-            raise ValueError(f"prices has {len(prices)} values; exactly 7 are needed")
-        return _check_prices(prices, "prices")
+    prices: list[Price] = Field(
+        description="Exactly 7 closing prices, oldest first.",
+        min_length=WINDOW_PRICES,
+        max_length=WINDOW_PRICES,
+    )
 
 
 class PredictNextPriceResponse(BaseModel):
@@ -170,7 +224,7 @@ class ModelRefPublic(BaseModel):
 
 
 class PredictRequest(BaseModel):
-    model_config = ConfigDict(
+    model_config = _STRICT | ConfigDict(
         json_schema_extra={
             "examples": [
                 {
@@ -183,24 +237,17 @@ class PredictRequest(BaseModel):
         }
     )
 
-    ticker: str | None = Field(None, description="Default: the service's default ticker.")
-    prices: list[float] | None = Field(
+    ticker: Ticker | None = None
+    prices: list[Price] | None = Field(
         None,
-        description="Recent closes, oldest first (at least the model's window + 1; extra "
-        "ones are ignored). Omitted: the stored history up to its last date.",
-        max_length=10_000,
+        description="Recent closes, oldest first (the model uses the last 7; extra ones are "
+        "ignored). Omitted: the stored history up to its last date.",
+        min_length=WINDOW_PRICES,
+        max_length=MAX_PREDICT_PRICES,
     )
-    levels: list[int] = Field([80, 95], description="Interval levels in percent.", max_length=10)
-
-    @field_validator("prices")
-    @classmethod
-    def _positive(cls, prices: list[float] | None) -> list[float] | None:
-        return None if prices is None else _check_prices(prices, "prices")
-
-    @field_validator("levels")
-    @classmethod
-    def _levels(cls, levels: list[int]) -> list[int]:
-        return _check_levels(levels)
+    levels: Annotated[list[Level], AfterValidator(_unique_sorted)] = Field(
+        [80, 95], description="Interval levels in percent.", min_length=1, max_length=MAX_LEVELS
+    )
 
 
 class PredictionPublic(BaseModel):
@@ -212,8 +259,14 @@ class PredictionPublic(BaseModel):
     model: ModelRefPublic
 
 
+Window = Annotated[
+    list[Price],
+    Field(min_length=WINDOW_PRICES, max_length=MAX_WINDOW_PRICES),
+]
+
+
 class BatchPredictRequest(BaseModel):
-    model_config = ConfigDict(
+    model_config = _STRICT | ConfigDict(
         json_schema_extra={
             "examples": [
                 {
@@ -227,16 +280,18 @@ class BatchPredictRequest(BaseModel):
         }
     )
 
-    ticker: str | None = None
-    windows: list[list[float]] = Field(
-        description=f"Up to {MAX_BATCH_WINDOWS:,} windows of closes, all the same length."
+    ticker: Ticker | None = None
+    windows: list[Window] = Field(
+        description=f"1 to {MAX_BATCH_WINDOWS:,} windows of {WINDOW_PRICES} to "
+        f"{MAX_WINDOW_PRICES} closes each, oldest first; the model uses the last "
+        f"{WINDOW_PRICES} of each, so lengths may differ.",
+        min_length=1,
+        max_length=MAX_BATCH_WINDOWS,
+        fail_fast=True,  # one bad window is reported in full; the rest are not checked
     )
-    levels: list[int] = Field([80, 95], max_length=10)
-
-    @field_validator("levels")
-    @classmethod
-    def _levels(cls, levels: list[int]) -> list[int]:
-        return _check_levels(levels)
+    levels: Annotated[list[Level], AfterValidator(_unique_sorted)] = Field(
+        [80, 95], min_length=1, max_length=MAX_LEVELS
+    )
 
 
 class BatchPredictionPublic(BaseModel):

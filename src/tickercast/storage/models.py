@@ -13,12 +13,13 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Bar", "Base", "Prediction", "Ticker"]
+__all__ = ["Bar", "Base", "CorporateAction", "Prediction", "Ticker", "TickerSource"]
 
 
 class Base(DeclarativeBase):
@@ -84,3 +85,40 @@ class Prediction(Base):
     upper_95: Mapped[float | None] = mapped_column(Float)
     actual: Mapped[float | None] = mapped_column(Float)
     scored_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # product of the corporate-action factors this prediction was rescaled by (None: never)
+    rescaled_by: Mapped[float | None] = mapped_column(Float)
+
+
+class TickerSource(Base):
+    """Where a ticker's bars come from (a named provider and its symbol there) and how
+    its last update went, so ``data update --all`` needs no arguments."""
+
+    __tablename__ = "ticker_source"
+
+    ticker_id: Mapped[int] = mapped_column(
+        ForeignKey("ticker.id", ondelete="CASCADE"), primary_key=True
+    )
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_symbol: Mapped[str] = mapped_column(String(32))
+    last_update_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class CorporateAction(Base):
+    """A re-base of stored history: bars before ``effective_date`` were multiplied by the
+    factors (prices) because the provider's adjusted history changed by that ratio."""
+
+    __tablename__ = "corporate_action"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticker_id: Mapped[int] = mapped_column(ForeignKey("ticker.id", ondelete="CASCADE"), index=True)
+    detected_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(32))
+    effective_date: Mapped[dt.date] = mapped_column(Date)
+    price_factor: Mapped[float] = mapped_column(Float)
+    adj_close_factor: Mapped[float] = mapped_column(Float)
+    bars_rebased: Mapped[int] = mapped_column(Integer)
+    predictions_rescaled: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -26,8 +26,10 @@ __all__ = [
     "get_bars",
     "get_bars_frame",
     "get_closes",
+    "get_last_date",
     "get_or_create_ticker_id",
     "get_ticker_id",
+    "get_ticker_summary",
     "insert_bars",
     "list_ticker_summaries",
     "list_ticker_symbols",
@@ -90,6 +92,20 @@ def list_ticker_summaries(*, session: Session) -> list[TickerSummary]:
         TickerSummary(symbol, first, last, count, sources.get(symbol, []))
         for symbol, first, last, count in session.execute(stats)
     ]
+
+
+def get_ticker_summary(*, session: Session, ticker_id: int) -> TickerSummary:
+    """One ticker's first and last date, row count and sources."""
+    symbol, first, last, count = session.execute(
+        select(Ticker.symbol, func.min(Bar.date), func.max(Bar.date), func.count(Bar.date))
+        .join(Bar, Bar.ticker_id == Ticker.id, isouter=True)
+        .where(Ticker.id == ticker_id)
+        .group_by(Ticker.symbol)
+    ).one()
+    names = session.scalars(
+        select(Bar.source).where(Bar.ticker_id == ticker_id).distinct().order_by(Bar.source)
+    ).all()
+    return TickerSummary(symbol, first, last, count, list(names))
 
 
 def _bars_query(
@@ -155,6 +171,11 @@ def get_bars_frame(
     frame = pd.DataFrame(rows, columns=["date", *BAR_VALUE_COLUMNS, "source"])
     frame["date"] = pd.to_datetime(frame["date"])
     return frame
+
+
+def get_last_date(*, session: Session, ticker_id: int) -> dt.date | None:
+    """The date of the most recent stored bar (None when there is none)."""
+    return session.scalar(select(func.max(Bar.date)).where(Bar.ticker_id == ticker_id))
 
 
 def get_closes(*, session: Session, ticker_id: int) -> tuple[np.ndarray, np.ndarray]:

@@ -136,6 +136,7 @@
     const t = encodeURIComponent(ticker);
     const model = api(`/v1/models/${t}`).catch((err) => err);
     const versions = api(`/v1/models/${t}/history`).catch(() => ({ versions: [] }));
+    api(`/v1/tickers/${t}`).then((d) => seq === state.loadSeq && renderUpdated(d), () => {});
     let prices, history, accuracy;
     try {
       [prices, history, accuracy] = await Promise.all([
@@ -612,6 +613,24 @@
     table.innerHTML = `${head}<tbody>${body}<tr><th scope="row">skill vs naive (1 − MAE/naive MAE)</th>${skill}</tr></tbody>`;
   }
 
+  function stamp(iso) {
+    return iso ? new Date(iso).toISOString().slice(0, 16).replace("T", " ") + " UTC" : null;
+  }
+
+  function renderUpdated(detail) {
+    // "last updated" is when the provider was last asked, not the last bar's date
+    const el = $("updated");
+    const last = stamp(detail.last_update_at);
+    let text = last
+      ? `last updated ${last} from ${detail.provider}`
+      : `last updated: never (${(detail.sources || []).join(", ") || "no data"})`;
+    if (detail.last_update_status === "error") text += " — failed";
+    const next = stamp(detail.next_update_at);
+    if (next) text += ` · next ${next}`;
+    el.textContent = text;
+    el.title = detail.last_update_error || "";
+  }
+
   function renderModel(model) {
     const el = $("model");
     if (model instanceof ApiError) {
@@ -659,6 +678,7 @@
     else if (s === "finished") text = `feed stopped: replay finished at ${feed.cursor}`;
     else if (s === "stopped") text = "feed stopped";
     else if (s === "error") text = "feed stopped on an error";
+    else if (s === "retrying") text = `feed paused at ${feed.cursor || "…"}: retry ${feed.retry ? feed.retry.attempt : ""} in ${feed.retry ? feed.retry.delay_s : "?"} s`;
     else text = `feed ${s}`;
     if (feed.ticker && state.ticker && feed.ticker !== state.ticker && feed.kind !== "none") {
       text += ` (live feed follows ${feed.ticker})`;

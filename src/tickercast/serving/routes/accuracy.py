@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
 from tickercast.errors import ValidationError
 from tickercast.live import accuracy
-from tickercast.live.feed import LiveFeed
 from tickercast.serving.deps import FeedDep, SessionDep, TickerIdDep
 from tickercast.serving.live_schemas import AccuracyPublic, PredictionHistoryPublic
-from tickercast.serving.schemas import ErrorPublic
+from tickercast.serving.problems import problem_responses
+from tickercast.serving.schemas import IsoDate
 
 router = APIRouter(prefix="/v1/tickers", tags=["accuracy"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic, "description": "Unknown ticker."}
-}
+_ERRORS = problem_responses(404, 422, 503)
+_WINDOW = "(all|[1-9][0-9]{0,8})"
+_WINDOWS_PATTERN = f"^{_WINDOW}(,{_WINDOW}){{0,9}}$"
+"""1 to 10 windows (accuracy.parse_windows' limit), each 'all' or a positive integer."""
 TickerPath = Annotated[str, Path(description="Ticker symbol", examples=["AMZN"])]
 EndQuery = Annotated[
-    dt.date | None,
+    IsoDate | None,
     Query(description="Last target date (YYYY-MM-DD); never past the feed cursor."),
 ]
-
-
-def _visible_end(feed: LiveFeed, ticker: str, end: dt.date | None) -> dt.date | None:
-    """``end``, capped at the feed cursor of a replayed ticker (no peeking ahead)."""
-    cursor = feed.known_until(ticker)
-    if cursor is not None and (end is None or end > cursor):
-        return cursor
-    return end
 
 
 @router.get("/{ticker}/accuracy", response_model=AccuracyPublic, responses=_ERRORS)
@@ -41,7 +33,11 @@ def get_accuracy(
     session: SessionDep,
     feed: FeedDep,
     window: Annotated[
-        str, Query(description="Last N predictions, comma-separated; 'all' for every one.")
+        str,
+        Query(
+            description="Last N predictions, comma-separated; 'all' for every one.",
+            pattern=_WINDOWS_PATTERN,
+        ),
     ] = accuracy.DEFAULT_WINDOWS,
     end: EndQuery = None,
 ) -> AccuracyPublic:
@@ -52,7 +48,7 @@ def get_accuracy(
         ticker_id=ticker_id,
         ticker=ticker.upper(),
         windows=accuracy.parse_windows(window),
-        end=_visible_end(feed, ticker, end),
+        end=feed.visible_end(ticker, end),
     )
     return AccuracyPublic.model_validate(report)
 
@@ -63,15 +59,20 @@ def get_predictions(
     ticker_id: TickerIdDep,
     session: SessionDep,
     feed: FeedDep,
-    start: Annotated[dt.date | None, Query(description="First target date.")] = None,
+    start: Annotated[IsoDate | None, Query(description="First target date (YYYY-MM-DD).")] = None,
     end: EndQuery = None,
 ) -> PredictionHistoryPublic:
     """Stored one-day-ahead predictions by target date (one per day: the last made), and
     the next one made from the last bar on or before ``end``."""
-    end = _visible_end(feed, ticker, end)
     if start and end and start > end:
         raise ValidationError(f"start {start} is after end {end}")
+    end = feed.visible_end(ticker, end)  # may fall before start: then nothing is visible yet
     history = accuracy.prediction_history(
-        session, ticker_id=ticker_id, ticker=ticker.upper(), start=start, end=end
+        session,
+        ticker_id=ticker_id,
+        ticker=ticker.upper(),
+        start=start,
+        end=end,
+        known_until=feed.known_until(ticker),
     )
     return PredictionHistoryPublic.model_validate(history)

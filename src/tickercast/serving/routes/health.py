@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tickercast.errors import ModelNotFound
 from tickercast.serving.model_store import ModelStore
+from tickercast.serving.problems import problem_responses
 from tickercast.serving.schemas import HealthPublic, ReadyPublic
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", response_model=HealthPublic)
+@router.get("/healthz", response_model=HealthPublic, responses=problem_responses())
 def healthz() -> HealthPublic:
     """The process is up and answering (does not touch the database)."""
     return HealthPublic(status="ok")

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from tickercast.serving.deps import EventHubDep, FeedDep
 from tickercast.serving.live_schemas import FeedStatusPublic
+from tickercast.serving.problems import problem_responses
 
 router = APIRouter(tags=["live"])
 
@@ -19,7 +20,7 @@ _PING = b": ping\n\n"
 _PING_S = 15.0
 
 
-@router.get("/v1/feed", response_model=FeedStatusPublic)
+@router.get("/v1/feed", response_model=FeedStatusPublic, responses=problem_responses())
 async def feed_status(feed: FeedDep) -> FeedStatusPublic:
     """What the live feed does now: kind, state, cursor and the newest event id (open the
     stream after it to miss nothing between this answer and the stream)."""
@@ -29,7 +30,10 @@ async def feed_status(feed: FeedDep) -> FeedStatusPublic:
 @router.get(
     "/v1/stream/{ticker}",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Event stream."}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "Event stream."},
+        **problem_responses(422),
+    },
 )
 async def stream(
     hub: EventHubDep,

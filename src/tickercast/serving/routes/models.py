@@ -8,7 +8,8 @@ from fastapi import APIRouter
 
 from tickercast.serving.deps import ModelStoreDep
 from tickercast.serving.model_store import ServedModel
-from tickercast.serving.schemas import ErrorPublic, ServedModelPublic
+from tickercast.serving.problems import problem_responses
+from tickercast.serving.schemas import ServedModelPublic
 
 router = APIRouter(prefix="/v1/models", tags=["models"])
 
@@ -35,7 +36,7 @@ def _public(served: ServedModel) -> ServedModelPublic:
     )
 
 
-@router.get("", response_model=list[ServedModelPublic])
+@router.get("", response_model=list[ServedModelPublic], responses=problem_responses())
 def list_models(store: ModelStoreDep) -> list[ServedModelPublic]:
     """Every ticker's served champion."""
     return [_public(s) for _, s in sorted(store.loaded().items())]
@@ -44,7 +45,7 @@ def list_models(store: ModelStoreDep) -> list[ServedModelPublic]:
 @router.get(
     "/{ticker}",
     response_model=ServedModelPublic,
-    responses={404: {"model": ErrorPublic, "description": "No champion loaded for the ticker."}},
+    responses=problem_responses(404),
 )
 def get_model(ticker: str, store: ModelStoreDep) -> ServedModelPublic:
     """The champion served for one ticker, its trained range and validation against naive."""

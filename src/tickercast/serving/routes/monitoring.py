@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from tickercast.serving.deps import MetricsDep, ModelStoreDep, SessionDep, SettingsDep, TickerIdDep
-from tickercast.serving.schemas import DriftPublic, ErrorPublic, ModelHistoryPublic
+from tickercast.serving.problems import problem_responses
+from tickercast.serving.schemas import DriftPublic, ModelHistoryPublic
 from tickercast.storage import repository
 
 router = APIRouter(tags=["monitoring"])
@@ -18,7 +19,7 @@ TickerPath = Annotated[str, Path(description="Ticker symbol", examples=["AMZN"])
 @router.get(
     "/v1/tickers/{ticker}/drift",
     response_model=DriftPublic,
-    responses={404: {"model": ErrorPublic, "description": "Unknown ticker or no champion."}},
+    responses=problem_responses(404),
 )
 def get_drift(
     ticker: TickerPath,
@@ -42,7 +43,7 @@ def get_drift(
 @router.get(
     "/v1/models/{ticker}/history",
     response_model=ModelHistoryPublic,
-    responses={404: {"model": ErrorPublic, "description": "No registered versions."}},
+    responses=problem_responses(404),
 )
 def get_model_history(ticker: TickerPath, settings: SettingsDep) -> dict[str, Any]:
     """Every registered version: what triggered it, its gate p-values, the decision and

@@ -1,17 +1,25 @@
-"""Predictions: the original /predict_next_price contract and the /v1 API."""
+"""Predictions: the original /predict_next_price contract and the /v1 API.
+
+The three POST routes read their bodies through ``serving.json_body`` and
+``serving.batch_body`` (strict JSON, bounded cost, large batches parsed off the event loop),
+under a body limit each that fits its largest valid request (``BODY_LIMITS``, enforced by
+``serving.body_limit``).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Annotated
 
-import numpy as np
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from tickercast.errors import RequestTooLarge, ValidationError
+from tickercast.models import Forecast
 from tickercast.serving import forecasting
+from tickercast.serving.batch_body import BatchBody, batch_body
 from tickercast.serving.deps import (
+    FeedDep,
     MetricsDep,
     ModelStoreDep,
     SessionDep,
@@ -20,13 +28,17 @@ from tickercast.serving.deps import (
     WriterDep,
     valid_ticker_id,
 )
+from tickercast.serving.fast_path import BODY_LIMIT as NEXT_PRICE_LIMIT
+from tickercast.serving.fast_path import PATH as NEXT_PRICE_PATH
 from tickercast.serving.fast_path import next_price
+from tickercast.serving.json_body import json_body, openapi_body
+from tickercast.serving.model_store import ServedModel
+from tickercast.serving.problems import problem_responses
 from tickercast.serving.responses import json_response
 from tickercast.serving.schemas import (
-    MAX_BATCH_WINDOWS,
+    MAX_LEVELS,
     BatchPredictionPublic,
     BatchPredictRequest,
-    ErrorPublic,
     ForecastPublic,
     PredictionPublic,
     PredictNextPriceRequest,
@@ -36,15 +48,28 @@ from tickercast.serving.schemas import (
 
 router = APIRouter(tags=["predict"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic, "description": "Unknown ticker or no champion model."},
-    413: {"model": ErrorPublic, "description": "Request over a documented limit."},
+BODY_LIMITS = {
+    # 7 prices: ~200 bytes at full float64 precision; room for pretty-printed JSON
+    NEXT_PRICE_PATH: NEXT_PRICE_LIMIT,
+    # 10,000 prices x 24 bytes ("1.2345678901234567e-05, ") = 240 kB
+    "/v1/predict": 256 * 1024,
+    # 10,000 windows x 32 prices x 24 bytes = 7.7 MB (measured: benchmarks/bench_bodies.py)
+    "/v1/predict/batch": 8 * 1024 * 1024,
 }
+"""Bytes per route: each fits the route's largest valid request in compact JSON."""
+
+_BODY_ERRORS = (400, 404, 413, 415, 422)
 
 
-@router.post("/predict_next_price", response_model=PredictNextPriceResponse, responses=_ERRORS)
+@router.post(
+    NEXT_PRICE_PATH,
+    response_model=PredictNextPriceResponse,
+    responses=problem_responses(*_BODY_ERRORS),
+    openapi_extra=openapi_body(PredictNextPriceRequest),
+)
 async def predict_next_price(
-    body: PredictNextPriceRequest, request: Request
+    body: Annotated[PredictNextPriceRequest, Depends(json_body(PredictNextPriceRequest))],
+    request: Request,
 ) -> PredictNextPriceResponse:
     """The original contract: 7 closes in, the default ticker champion's next close out.
 
@@ -54,49 +79,56 @@ async def predict_next_price(
     return PredictNextPriceResponse(result=next_price(request.app.state, body.prices))
 
 
-@router.post("/v1/predict", response_model=PredictionPublic, responses=_ERRORS)
+@router.post(
+    "/v1/predict",
+    response_model=PredictionPublic,
+    responses=problem_responses(*_BODY_ERRORS, 409, 503),
+    openapi_extra=openapi_body(PredictRequest),
+)
 def predict(
-    body: PredictRequest,
+    body: Annotated[PredictRequest, Depends(json_body(PredictRequest))],
     store: ModelStoreDep,
     settings: SettingsDep,
     session: SessionDep,
     metrics: MetricsDep,
+    feed: FeedDep,
 ) -> PredictionPublic:
-    """Next close with intervals, from the prices given or the stored history."""
+    """Next close with intervals, from the prices given or the stored history (for a
+    replayed ticker, the history up to the feed cursor)."""
     ticker = (body.ticker or settings.default_ticker).upper()
     served = store.get(ticker)
     if body.prices is None:
         ticker_id = valid_ticker_id(session, ticker)
-        answer = forecasting.predict_from_storage(session, served, ticker_id, body.levels)
+        answer = forecasting.predict_from_storage(
+            session, served, ticker_id, body.levels, end=feed.visible_end(ticker, None)
+        )
     else:
         answer = forecasting.predict_from_prices(served, body.prices, body.levels)
     metrics.predictions.labels(served.ticker, served.model.name, served.version).inc()
     return answer
 
 
-@router.post("/v1/predict/batch", response_model=BatchPredictionPublic, responses=_ERRORS)
+@router.post(
+    "/v1/predict/batch",
+    response_model=BatchPredictionPublic,
+    responses=problem_responses(*_BODY_ERRORS),
+    openapi_extra=openapi_body(BatchPredictRequest),
+)
 async def predict_batch(
-    body: BatchPredictRequest, store: ModelStoreDep, settings: SettingsDep, metrics: MetricsDep
+    body: Annotated[BatchBody, Depends(batch_body)],
+    store: ModelStoreDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
 ) -> Response:
     """Up to 10,000 windows of one ticker in one vectorised call (columnar answer)."""
-    if len(body.windows) > MAX_BATCH_WINDOWS:
-        raise RequestTooLarge(
-            f"{len(body.windows)} windows; at most {MAX_BATCH_WINDOWS} per request"
-        )
-    if not body.windows:
-        raise ValidationError("windows is empty; send at least one window")
-    lengths = {len(w) for w in body.windows}
-    if len(lengths) != 1:
-        raise ValidationError(f"windows have different lengths {sorted(lengths)}; use one length")
     ticker = (body.ticker or settings.default_ticker).upper()
     served = store.get(ticker)
-    windows = np.asarray(body.windows, dtype=np.float64)
-    forecast = await run_in_threadpool(served.model.predict, windows, body.levels)
-    metrics.predictions.labels(served.ticker, served.model.name, served.version).inc(len(windows))
+    forecast = await run_in_threadpool(_predict_windows, served, body, body.levels)
+    metrics.predictions.labels(served.ticker, served.model.name, served.version).inc(len(forecast))
     return json_response(
         {
             "ticker": ticker,
-            "count": len(windows),
+            "count": len(forecast),
             "point": forecast.point,
             "lower": {str(lv): forecast.lower[lv] for lv in body.levels},
             "upper": {str(lv): forecast.upper[lv] for lv in body.levels},
@@ -105,7 +137,19 @@ async def predict_batch(
     )
 
 
-@router.get("/v1/tickers/{ticker}/forecast", response_model=ForecastPublic, responses=_ERRORS)
+def _predict_windows(served: ServedModel, body: BatchBody, levels: Sequence[int]) -> Forecast:
+    """The model's own window (the last ``window + 1`` closes) of each, in one call."""
+    return served.model.predict(body.last(served.model.window + 1), levels)
+
+
+_LEVEL = "(5[0-9]|[6-9][0-9])"
+
+
+@router.get(
+    "/v1/tickers/{ticker}/forecast",
+    response_model=ForecastPublic,
+    responses=problem_responses(404, 409, 422, 503),
+)
 def forecast(
     ticker: str,
     ticker_id: TickerIdDep,
@@ -113,27 +157,32 @@ def forecast(
     store: ModelStoreDep,
     writer: WriterDep,
     metrics: MetricsDep,
-    horizon: Annotated[int, Query(ge=1, le=30, description="Business days ahead.")] = 1,
+    settings: SettingsDep,
+    feed: FeedDep,
+    horizon: Annotated[int, Query(ge=1, le=30, description="Exchange sessions ahead.")] = 1,
     levels: Annotated[
-        str, Query(description="Comma-separated levels.", examples=["80,95"])
+        str,
+        Query(
+            description=f"Comma-separated interval levels, each 50 to 99, at most {MAX_LEVELS}.",
+            examples=["80,95"],
+            pattern=f"^{_LEVEL}(,{_LEVEL}){{0,{MAX_LEVELS - 1}}}$",
+        ),
     ] = "80,95",
 ) -> ForecastPublic:
-    """Forecast from the stored history with intervals that widen with the horizon; stored."""
+    """Forecast the next sessions of the ticker's exchange from the stored history (for a
+    replayed ticker, up to the feed cursor) with intervals that widen with the horizon;
+    stored."""
     served = store.get(ticker)
-    public, rows = forecasting.forecast_ahead(session, served, ticker_id, horizon, _levels(levels))
+    wanted = sorted({int(part) for part in levels.split(",")})
+    public, rows = forecasting.forecast_ahead(
+        session,
+        served,
+        ticker_id,
+        horizon,
+        wanted,
+        calendar=settings.calendar_for(ticker),
+        end=feed.visible_end(ticker, None),
+    )
     writer.submit(rows)
     metrics.predictions.labels(served.ticker, served.model.name, served.version).inc(len(rows))
     return public
-
-
-def _levels(text: str) -> list[int]:
-    try:
-        levels = sorted({int(part) for part in text.split(",") if part.strip()})
-    except ValueError:
-        raise ValidationError(
-            f"levels {text!r} is not a comma-separated list of integers"
-        ) from None
-    bad = [lv for lv in levels if not 50 <= lv <= 99]
-    if bad or not levels:
-        raise ValidationError(f"levels {text!r}: each level must be an integer from 50 to 99")
-    return levels

@@ -1,0 +1,43 @@
+"""deploy/requirements.lock (what the image installs) pins every runtime dependency of
+pyproject.toml at a version its specifier allows: a dependency added without regenerating
+the lock (scripts/lock_requirements.sh) fails here, not in an image build."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _pins() -> dict[str, Version]:
+    pins: dict[str, Version] = {}
+    for line in (ROOT / "deploy" / "requirements.lock").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"requirements.lock line {line!r} is not pinned with =="
+            pins[canonicalize_name(name)] = Version(version)
+    return pins
+
+
+def test_lock_pins_every_runtime_dependency_within_its_specifier() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = _pins()
+    problems = []
+    for text in project["dependencies"]:
+        requirement = Requirement(text)
+        pinned = pins.get(canonicalize_name(requirement.name))
+        if pinned is None:
+            problems.append(f"{requirement.name} is not in deploy/requirements.lock")
+        elif not requirement.specifier.contains(pinned, prereleases=True):
+            problems.append(f"{requirement.name}=={pinned} does not satisfy {requirement}")
+    assert not problems, "; ".join(problems) + " (run scripts/lock_requirements.sh)"
+
+
+def test_lock_keeps_the_cpu_torch_pin() -> None:
+    assert _pins()["torch"] == Version("2.13.0")
