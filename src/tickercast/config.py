@@ -93,6 +93,26 @@ class Settings(BaseSettings):
         None, description="URL the poll feed asks for bars (may hold {ticker})."
     )
     feed_every_s: float = Field(60.0, gt=0, description="Seconds between two polls.")
+    gate_alpha: float = Field(
+        0.05, gt=0, lt=1, description="Significance level of the Diebold-Mariano promotion gate."
+    )
+    retrain_model: str = Field("lightgbm", description="Model a retrain trains.")
+    retrain_max_age_days: int = Field(
+        250,
+        ge=1,
+        description="Trading days after its training end at which a champion is retrained.",
+    )
+    retrain_cooldown_days: int = Field(
+        20, ge=1, description="Bars before a champion the gate kept is retrained again."
+    )
+    worker_every_s: float = Field(
+        1.0, gt=0, description="Seconds between two passes of the drift/retrain worker."
+    )
+    retrain_test_days: int = Field(250, ge=20, description="Walk-forward days of a retrain.")
+    retrain_refit_every: int = Field(50, ge=1, description="Walk-forward refit step of a retrain.")
+    gate_loss: Literal["absolute", "squared"] = Field(
+        "absolute", description="Loss the gate compares: absolute or squared log-return errors."
+    )
     feed_retry_first_s: float = Field(
         1.0, gt=0, description="Wait before the live feed's first retry after a failure."
     )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,9 +14,10 @@ from rich.table import Table
 
 from tickercast.cli import fleet as fleet_cli
 from tickercast.cli.common import console, err_console, print_json
-from tickercast.config import Settings, get_settings
-from tickercast.errors import ConfigError, TickerNotFound
+from tickercast.config import get_settings
+from tickercast.errors import ConfigError
 from tickercast.models import MODELS
+from tickercast.storage.closes import load_closes
 from tickercast.training import fleet, pipeline, registry
 from tickercast.training.report import direction_text
 
@@ -35,18 +37,6 @@ def register(app: typer.Typer) -> None:
     app.command("train")(train)
     app.command("validate")(validate)
     app.add_typer(models_app, name="models")
-
-
-def load_closes(ticker: str, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
-    """(dates, closes) of a ticker from the database, oldest first."""
-    from tickercast.storage import repository
-    from tickercast.storage.db import session_scope
-
-    with session_scope(settings) as session:
-        ticker_id = repository.get_ticker_id(session=session, symbol=ticker.upper())
-        if ticker_id is None:
-            raise TickerNotFound(ticker.upper())
-        return repository.get_closes(session=session, ticker_id=ticker_id)
 
 
 TickerArg = Annotated[
@@ -71,10 +61,18 @@ def train(
     ray_address: fleet_cli.RayAddressOpt = None,
     batch_size: fleet_cli.BatchOpt = None,
     sequential: fleet_cli.SequentialOpt = False,
+    until: Annotated[
+        datetime | None,
+        typer.Option(
+            "--until",
+            formats=["%Y-%m-%d"],
+            help="Train only on bars up to this date (e.g. before a replay starts).",
+        ),
+    ] = None,
     progress: ProgressOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Validate MODEL against naive, fit it on all history and log it to MLflow.
+    """Validate MODEL against naive, fit it on history (up to --until) and log it to MLflow.
 
     With --tickers or --all each ticker runs the same pipeline (MLflow run, and with
     --register the promotion gate) as a Ray task; a failing ticker is reported, the rest
@@ -83,6 +81,8 @@ def train(
     pipeline.parse_models([model])
     names = fleet_cli.pick_tickers(ticker, tickers, all_)
     if names is not None:
+        if until is not None:
+            raise ConfigError("--until goes with one TICKER, not with --tickers/--all")
         options = fleet.FleetOptions(
             "train", (model,), test_days=test_days, refit_every=refit_every, register=register_
         )
@@ -100,6 +100,9 @@ def train(
         return
     assert ticker is not None
     dates, closes = load_closes(ticker, settings)
+    if until is not None:
+        keep = dates <= np.datetime64(until.date(), "D")
+        dates, closes = dates[keep], closes[keep]
     result = pipeline.train(
         ticker,
         model,
@@ -238,13 +241,26 @@ def list_versions(
     if not versions:
         console.print(f"no registered versions for {ticker.upper()}")
         return
-    table = Table("version", "model", "rel. MAE", "beats naive", "tested", "created", "champion")
+    table = Table(
+        "version",
+        "model",
+        "rel. MAE",
+        "margin",
+        "beats naive",
+        "p (DM)",
+        "tested",
+        "created",
+        "champion",
+        caption="beats naive = significantly better (Diebold-Mariano/HLN test)",
+    )
     for v in versions:
         table.add_row(
             v.version,
             v.model_name,
             _num(v.relative_mae, 5),
+            "-" if v.margin is None else f"{100 * v.margin:+.2f}%",
             "yes" if v.beats_naive else "no",
+            "-" if v.p_value is None else f"{v.p_value:.3f}",
             f"{v.test_start}..{v.test_end}",
             v.created_at[:10],
             f"yes ({v.promotion})" if v.champion else "",
@@ -261,7 +277,8 @@ def promote(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Make VERSION champion if it passes the gate (beats naive, not worse than champion)."""
+    """Make VERSION champion if it passes the gate: significantly better than naive and not
+    significantly worse than the champion (Diebold-Mariano/HLN, level TICKERCAST_GATE_ALPHA)."""
     decision = registry.promote(ticker, version, force=force, settings=get_settings())
     if as_json:
         print_json(decision.to_dict())

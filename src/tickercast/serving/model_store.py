@@ -91,6 +91,8 @@ class ModelStore:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
+        self.listeners: list[Callable[[ServedModel], None]] = []
+        """Called (from the loading thread) after a new champion replaced the served one."""
 
     def get(self, ticker: str) -> ServedModel:
         served = self._models.get(ticker.upper())
@@ -154,6 +156,11 @@ class ModelStore:
         self._models[ticker] = served
         self._refused.pop(ticker, None)
         self.metrics.model_reloads.labels(ticker, "loaded").inc()
+        for listener in self.listeners:
+            try:
+                listener(served)
+            except Exception:
+                log.exception("model listener failed")
         log.info("serving %s version %s (%s)", ticker, served.version, served.model.name)
         return ReloadResult(ticker, "loaded", served.version, served.model.name)
 
