@@ -121,6 +121,8 @@ def _start_worker(host: str, port: int) -> subprocess.Popen[bytes]:
 
 
 def _run_uvicorn(uvicorn: Any, host: str, port: int, workers: int, log_level: str) -> None:
+    from tickercast.serving.slow_clients import DeadlineHttpProtocol
+
     uvicorn.run(
         "tickercast.serving.app:create_app",
         factory=True,
