@@ -31,7 +31,39 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str | None = Field(
         None, description="MLflow tracking store; default sqlite:///<data_dir>/mlflow.db."
     )
+    ray_address: str | None = Field(
+        None,
+        description="Ray cluster for many-ticker validate/train (e.g. ray://head:10001); "
+        "default: a local Ray instance.",
+    )
     default_ticker: str = Field("AMZN", description="Ticker behind POST /predict_next_price.")
+    db_connect_timeout_s: float = Field(
+        3.0, gt=0, description="PostgreSQL: seconds to open a connection before giving up."
+    )
+    db_statement_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds one SQL statement may run (PostgreSQL statement_timeout, and a "
+        "client-side deadline for a server or network that hangs).",
+    )
+    db_pool_timeout_s: float = Field(
+        5.0, gt=0, description="Seconds a request waits for a free pooled connection."
+    )
+    sqlite_busy_timeout_s: float = Field(
+        5.0, ge=0, description="SQLite: seconds to wait for a lock held by another process."
+    )
+    db_retry_after_s: int = Field(
+        5, ge=1, description="Retry-After seconds sent with 503 while the database is down."
+    )
+    readyz_timeout_s: float = Field(
+        2.0, gt=0, description="Seconds /readyz waits for the database before answering 503."
+    )
+    http_header_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a request's headers."
+    )
+    http_body_timeout_s: float = Field(
+        30.0, gt=0, description="Seconds a client has to send a request's body after its headers."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -61,6 +93,26 @@ class Settings(BaseSettings):
         None, description="URL the poll feed asks for bars (may hold {ticker})."
     )
     feed_every_s: float = Field(60.0, gt=0, description="Seconds between two polls.")
+    gate_alpha: float = Field(
+        0.05, gt=0, lt=1, description="Significance level of the Diebold-Mariano promotion gate."
+    )
+    retrain_model: str = Field("lightgbm", description="Model a retrain trains.")
+    retrain_max_age_days: int = Field(
+        250,
+        ge=1,
+        description="Trading days after its training end at which a champion is retrained.",
+    )
+    retrain_cooldown_days: int = Field(
+        20, ge=1, description="Bars before a champion the gate kept is retrained again."
+    )
+    worker_every_s: float = Field(
+        1.0, gt=0, description="Seconds between two passes of the drift/retrain worker."
+    )
+    retrain_test_days: int = Field(250, ge=20, description="Walk-forward days of a retrain.")
+    retrain_refit_every: int = Field(50, ge=1, description="Walk-forward refit step of a retrain.")
+    gate_loss: Literal["absolute", "squared"] = Field(
+        "absolute", description="Loss the gate compares: absolute or squared log-return errors."
+    )
     feed_retry_first_s: float = Field(
         1.0, gt=0, description="Wait before the live feed's first retry after a failure."
     )

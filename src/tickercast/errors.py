@@ -5,10 +5,12 @@
     ├── DataError                   a source could not be read (file, URL, bad format)
     │   └── ProviderError           an HTTP provider answered with an error or garbage
     ├── ValidationError             rows failed validation; ``problems`` lists each one
+    │   └── FieldError              one input field is wrong; ``loc`` says which
     ├── NotFoundError               something asked for does not exist
     │   ├── TickerNotFound
     │   └── ModelNotFound
     ├── ModelError                  a model cannot be fitted, loaded or used
+    │   └── ModelUnavailable        the champion is broken and nothing can stand in; retry later
     ├── RequestTooLarge             a request exceeds a documented limit
     └── DatabaseUnavailable         the database cannot be reached now; retry later
 
@@ -25,8 +27,10 @@ __all__ = [
     "ConfigError",
     "DataError",
     "DatabaseUnavailable",
+    "FieldError",
     "ModelError",
     "ModelNotFound",
+    "ModelUnavailable",
     "NotFoundError",
     "ProviderError",
     "RequestTooLarge",
@@ -95,8 +99,24 @@ class ModelError(TickercastError):
     pass
 
 
+class ModelUnavailable(ModelError):
+    """The champion's files cannot be loaded and no earlier version stands in for it."""
+
+    def __init__(self, message: str, retry_after: int = 30) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class RequestTooLarge(TickercastError):
     pass
+
+
+class FieldError(ValidationError):
+    """One input field is wrong; ``loc`` says where (as in a request body: ("position", "cash"))."""
+
+    def __init__(self, loc: Sequence[str | int], message: str) -> None:
+        super().__init__(message)
+        self.loc = tuple(loc)
 
 
 class DatabaseUnavailable(TickercastError):

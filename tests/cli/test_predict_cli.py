@@ -15,7 +15,13 @@ def test_predict_locally_with_champion(cli: Run, champion_settings: Settings) ->
     result = cli("predict", "--prices", WEEK, "--json", settings=champion_settings, ok=True)
     body = json.loads(result.stdout)
     assert body["point"] == pytest.approx(231.4)  # champion version 1 is naive
-    assert body["model"] == {"name": "naive", "version": "1", "beats_naive": False}
+    assert body["model"] == {
+        "name": "naive",
+        "version": "1",
+        "beats_naive": False,
+        "beats_naive_p_value": 1.0,
+        "margin": 0.0,
+    }
     assert [i["level"] for i in body["intervals"]] == [80, 95]
 
 

@@ -201,3 +201,18 @@ def test_last_updated_shows_provider_and_time(page: Any, tmp_path: Any) -> None:
         )
         text = page.inner_text("[data-testid=last-updated]")
     assert text == "last updated 2025-07-25 20:30 UTC from yahoo"
+
+
+def test_decision_panel_and_equity_view(page: Any, finished_server: DashboardServer) -> None:
+    page.goto(finished_server.url)
+    page.wait_for_selector("[data-testid=decision-action]")
+    assert page.get_attribute("[data-testid=decision-action]", "data-action") == "hold"
+    assert "no edge" in page.inner_text("[data-testid=decision-reason]")
+    page.wait_for_selector("#equity[data-painted='1']")
+    names = page.evaluate("() => document.getElementById('equity').data.map(t => t.name)")
+    assert {"strategy", "buy-and-hold", "buy", "sell"} <= set(names)
+    assert page.inner_text("[data-testid=backtest-verdict]").startswith("No edge")
+    # the backtest's trades are markers on the price chart too (none here: naive never trades)
+    page.wait_for_function(
+        "() => document.getElementById('chart').data.some(t => t.name === 'backtest buy')"
+    )

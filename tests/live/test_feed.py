@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy.orm import sessionmaker
 
@@ -334,3 +335,38 @@ def test_poll_first_fill_of_an_empty_ticker_is_history_not_news(
     assert len(stored_bars(sqlite_settings, "AMZN")) == len(
         BundledProvider().fetch("AMZN").frame.query("date <= '2025-07-18'")
     )
+
+
+@pytest.fixture
+def before_replay(sqlite_settings: Settings) -> Settings:
+    """AMZN stored in full; the naive champion trained only on bars before REPLAY_FROM."""
+    from tickercast.storage.closes import load_closes
+    from tickercast.training import pipeline
+
+    ingest_table(BundledProvider().fetch("AMZN"), ticker="AMZN", settings=sqlite_settings)
+    dates, closes = load_closes("AMZN", sqlite_settings)
+    keep = dates < np.datetime64(REPLAY_FROM)
+    pipeline.train(
+        "AMZN",
+        "naive",
+        closes[keep],
+        dates[keep],
+        sqlite_settings,
+        register=True,
+        test_days=60,
+        refit_every=30,
+    )
+    return sqlite_settings
+
+
+def test_replay_publishes_a_drift_event_per_bar_up_to_the_cursor(before_replay: Settings) -> None:
+    run = run_feed(before_replay, feed="replay", feed_from=REPLAY_FROM, feed_speed=50.0)
+    bars = [b["date"] for b in run.of("bar")]
+    drift = run.of("drift")
+    # one per replayed bar (none for 2025-06-30, the champion's last training day)
+    assert [d["as_of"] for d in drift] == bars
+    assert all(d["status"] in {"ok", "warning", "drift"} for d in drift)
+    assert drift[-1]["model_version"] == "1"
+    assert set(drift[-1]["checks"]) >= {"volatility_cusum", "jump", "miss_80"}
+    # the jump statistic is the largest |return| / sigma_ref of the replayed days so far
+    assert drift[0]["checks"]["jump"] > 0 and drift[0]["checks"]["returns_ks"] is None

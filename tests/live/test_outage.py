@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from tests.live.tcp_proxy import TcpProxy
 from tests.live.test_feed import stored_bars
 from tests.serving.helpers import stored_predictions
+from tests.tcp_proxy import TcpProxy
 from tickercast.config import Settings
 from tickercast.live.events import EventHub
 from tickercast.live.feed import LiveFeed, build_feed

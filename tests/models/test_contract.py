@@ -151,7 +151,9 @@ def test_forecast_path_intervals_widen_with_horizon(
     fc = fitted[name].forecast_path(prices, horizon=5)
     assert len(fc) == 5
     width = fc.upper[80] - fc.lower[80]
-    assert (np.diff(width / fc.point) > 0).all()
+    # never narrower with the horizon (per-horizon calibration may hold a width flat)
+    assert (np.diff(width / fc.point) >= -1e-12).all()
+    assert width[-1] / fc.point[-1] > width[0] / fc.point[0]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -71,6 +72,17 @@ def test_poller_notices_new_champion_without_admin_call(champion_settings: Setti
             assert time.monotonic() < deadline, "the poller did not pick up version 2"
             time.sleep(0.1)
         assert client.get("/v1/models/AMZN").json()["model"] == "lightgbm"
+        # the swap went out as an SSE `model` event (resumed from the hub's first id)
+        first = server.app.state.events.first_id
+        headers = {"Last-Event-ID": str(first)}
+        with client.stream("GET", "/v1/stream/AMZN", headers=headers, timeout=10) as stream:
+            lines = stream.iter_lines()
+            for line in lines:
+                if line == "event: model":
+                    data = json.loads(next(lines).removeprefix("data: "))
+                    break
+        assert data["version"] == "2" and data["model"] == "lightgbm"
+        assert data["ticker"] == "AMZN" and "beats_naive_p_value" in data
 
 
 def _broken_version(settings: Settings) -> str:
@@ -91,7 +103,7 @@ def _broken_version(settings: Settings) -> str:
 
     client = MlflowClient(settings.resolved_mlflow_tracking_uri)
     artifacts = Path(urlparse(client.get_run(result.run_id).info.artifact_uri).path)
-    (artifacts / "model" / "params.json").write_text("{ this is not json")
+    (registry.native_model_dir(artifacts / "model") / "params.json").write_text("{ not json")
     return result.version
 
 

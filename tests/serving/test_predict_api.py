@@ -78,7 +78,13 @@ def test_v1_predict_with_prices_gives_intervals(served: httpx.Client) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["ticker"] == "AMZN" and body["last_price"] == WEEK[-1]
-    assert body["model"] == {"name": "naive", "version": "1", "beats_naive": False}
+    assert body["model"] == {
+        "name": "naive",
+        "version": "1",
+        "beats_naive": False,
+        "beats_naive_p_value": 1.0,
+        "margin": 0.0,
+    }
     (i80, i95) = body["intervals"]
     assert (i80["level"], i95["level"]) == (80, 95)
     assert i95["lower"] < i80["lower"] < body["point"] < i80["upper"] < i95["upper"]

@@ -36,3 +36,33 @@ def test_validate_reports_every_model_next_to_naive(tmp_path: Path) -> None:
     assert out["test_start"] == str(business_dates(400)[340])
     html = report.write_report(tmp_path / "r.html").read_text()
     assert html.count("<img") == 3 and "seed-lstm" in html
+
+
+@pytest.mark.slow
+def test_bootstrap_on_bundled_amzn_no_longer_crowns_the_noise_margin_model(
+    tmp_path: Path,
+) -> None:
+    """LightGBM's 0.04% margin over naive on AMZN used to make it champion (relative MAE < 1);
+    the DM/HLN gate calls it noise and naive serves."""
+    import pandas as pd
+
+    from tickercast.config import Settings
+    from tickercast.data.providers.bundled import sample_path
+    from tickercast.training import registry
+
+    frame = pd.read_csv(sample_path("AMZN"))
+    settings = Settings(data_dir=tmp_path)
+    decision = pipeline.bootstrap_champion(
+        "AMZN",
+        settings,
+        frame["Close"].to_numpy(),
+        frame["Date"].to_numpy(dtype="datetime64[D]"),
+    )
+    versions = {v.model_name: v for v in registry.list_versions("AMZN", settings)}
+    lgbm = versions["lightgbm"]
+    assert lgbm.relative_mae < 1  # the old gate's criterion holds ...
+    assert lgbm.p_value is not None and lgbm.p_value > 0.05  # ... but it is not significant
+    assert not lgbm.beats_naive and not decision.promoted
+    assert "not significantly better than naive" in decision.reason
+    _, info = registry.load_champion("AMZN", settings)
+    assert info.model_name == "naive" and info.beats_naive is False

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
-from tickercast.cli import data, models, predict, serve, setup
-from tickercast.cli.common import configure_logging, err_console
+from tickercast.cli import backtest, data, models, monitoring, predict, serve, setup, worker
+from tickercast.cli.common import configure_logging, fail
 from tickercast.config import get_settings
 from tickercast.errors import TickercastError
+from tickercast.storage.db import database_unavailable
 
 __all__ = ["app", "main"]
 
@@ -39,12 +39,20 @@ data.register(app)
 serve.register(app)
 predict.register(app)
 models.register(app)
+backtest.register(app)
+monitoring.register(app)
+worker.register(app)
 
 
 def main() -> None:
-    """Console entry point: user mistakes become one line on stderr and exit code 1."""
+    """Console entry point: user mistakes and an unreachable database become one line on
+    stderr and exit code 1; anything else is a bug and keeps its traceback."""
     try:
         app()
     except TickercastError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
-        sys.exit(1)
+        fail(exc)
+    except SQLAlchemyError as exc:
+        unavailable = database_unavailable(exc)
+        if unavailable is None:
+            raise
+        fail(unavailable)

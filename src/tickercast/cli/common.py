@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-__all__ = ["configure_logging", "console", "err_console", "new_progress", "print_json"]
+__all__ = ["configure_logging", "console", "err_console", "fail", "new_progress", "print_json"]
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -25,6 +25,12 @@ def print_json(obj: Any) -> None:
         ).decode()
         + "\n"
     )
+
+
+def fail(exc: Exception) -> NoReturn:
+    """The error as one line on stderr, then exit code 1."""
+    err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+    sys.exit(1)
 
 
 def configure_logging(level: str = "info") -> None:

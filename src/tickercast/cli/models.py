@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,11 +12,13 @@ import numpy as np
 import typer
 from rich.table import Table
 
+from tickercast.cli import fleet as fleet_cli
 from tickercast.cli.common import console, err_console, print_json
-from tickercast.config import Settings, get_settings
-from tickercast.errors import TickerNotFound
+from tickercast.config import get_settings
+from tickercast.errors import ConfigError
 from tickercast.models import MODELS
-from tickercast.training import pipeline, registry
+from tickercast.storage.closes import load_closes
+from tickercast.training import fleet, pipeline, registry
 from tickercast.training.report import direction_text
 
 __all__ = ["load_closes", "models_app", "register"]
@@ -36,20 +39,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(models_app, name="models")
 
 
-def load_closes(ticker: str, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
-    """(dates, closes) of a ticker from the database, oldest first."""
-    from tickercast.storage import repository
-    from tickercast.storage.db import session_scope
-
-    with session_scope(settings) as session:
-        ticker_id = repository.get_ticker_id(session=session, symbol=ticker.upper())
-        if ticker_id is None:
-            raise TickerNotFound(ticker.upper())
-        return repository.get_closes(session=session, ticker_id=ticker_id)
+TickerArg = Annotated[
+    str | None,
+    typer.Argument(help="Ticker symbol, e.g. AMZN (or use --tickers / --all for many on Ray)."),
+]
 
 
 def train(
-    ticker: Annotated[str, typer.Argument(help="Ticker symbol, e.g. AMZN.")],
+    ticker: TickerArg = None,
     model: Annotated[
         str, typer.Option("--model", "-m", help=f"One of: {', '.join(MODELS)}.")
     ] = "lightgbm",
@@ -58,13 +55,54 @@ def train(
     ] = False,
     test_days: Annotated[int, typer.Option(help="Walk-forward test days.")] = 500,
     refit_every: Annotated[int, typer.Option(help="Refit every N test days.")] = 20,
+    tickers: fleet_cli.TickersOpt = None,
+    all_: fleet_cli.AllOpt = False,
+    cpus: fleet_cli.CpusOpt = 2,
+    ray_address: fleet_cli.RayAddressOpt = None,
+    batch_size: fleet_cli.BatchOpt = None,
+    sequential: fleet_cli.SequentialOpt = False,
+    until: Annotated[
+        datetime | None,
+        typer.Option(
+            "--until",
+            formats=["%Y-%m-%d"],
+            help="Train only on bars up to this date (e.g. before a replay starts).",
+        ),
+    ] = None,
     progress: ProgressOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Validate MODEL against naive, fit it on all history and log it to MLflow."""
+    """Validate MODEL against naive, fit it on history (up to --until) and log it to MLflow.
+
+    With --tickers or --all each ticker runs the same pipeline (MLflow run, and with
+    --register the promotion gate) as a Ray task; a failing ticker is reported, the rest
+    finish."""
     settings = get_settings()
     pipeline.parse_models([model])
+    names = fleet_cli.pick_tickers(ticker, tickers, all_)
+    if names is not None:
+        if until is not None:
+            raise ConfigError("--until goes with one TICKER, not with --tickers/--all")
+        options = fleet.FleetOptions(
+            "train", (model,), test_days=test_days, refit_every=refit_every, register=register_
+        )
+        fleet_cli.run(
+            names,
+            options,
+            settings,
+            cpus=cpus,
+            ray_address=ray_address,
+            batch_size=batch_size,
+            sequential=sequential,
+            progress=progress,
+            as_json=as_json,
+        )
+        return
+    assert ticker is not None
     dates, closes = load_closes(ticker, settings)
+    if until is not None:
+        keep = dates <= np.datetime64(until.date(), "D")
+        dates, closes = dates[keep], closes[keep]
     result = pipeline.train(
         ticker,
         model,
@@ -95,7 +133,7 @@ def train(
 
 
 def validate(
-    ticker: Annotated[str, typer.Argument(help="Ticker symbol, e.g. AMZN.")],
+    ticker: TickerArg = None,
     models: Annotated[
         str, typer.Option(help=f"Comma-separated models ({', '.join(MODELS)}); naive is always in.")
     ] = "naive,lightgbm,lstm",
@@ -104,12 +142,41 @@ def validate(
     report: Annotated[
         Path | None, typer.Option(help="Write an HTML report with plots to this path.")
     ] = None,
+    tickers: fleet_cli.TickersOpt = None,
+    all_: fleet_cli.AllOpt = False,
+    cpus: fleet_cli.CpusOpt = 2,
+    ray_address: fleet_cli.RayAddressOpt = None,
+    batch_size: fleet_cli.BatchOpt = None,
+    sequential: fleet_cli.SequentialOpt = False,
     progress: ProgressOpt = True,
     as_json: JsonOpt = False,
 ) -> None:
-    """Walk-forward validation of models against naive on the same test days."""
+    """Walk-forward validation of models against naive on the same test days.
+
+    With --tickers or --all every ticker is validated as a Ray task and summarised in one
+    table (relative MAE per model); a failing ticker is reported, the rest finish."""
     settings = get_settings()
     names = pipeline.parse_models(models)
+    many = fleet_cli.pick_tickers(ticker, tickers, all_)
+    if many is not None:
+        if report is not None:
+            raise ConfigError("--report works with one TICKER, not --tickers / --all")
+        options = fleet.FleetOptions(
+            "validate", tuple(names), test_days=test_days, refit_every=refit_every
+        )
+        fleet_cli.run(
+            many,
+            options,
+            settings,
+            cpus=cpus,
+            ray_address=ray_address,
+            batch_size=batch_size,
+            sequential=sequential,
+            progress=progress,
+            as_json=as_json,
+        )
+        return
+    assert ticker is not None
     dates, closes = load_closes(ticker, settings)
     result = pipeline.validate(
         closes,
@@ -174,13 +241,26 @@ def list_versions(
     if not versions:
         console.print(f"no registered versions for {ticker.upper()}")
         return
-    table = Table("version", "model", "rel. MAE", "beats naive", "tested", "created", "champion")
+    table = Table(
+        "version",
+        "model",
+        "rel. MAE",
+        "margin",
+        "beats naive",
+        "p (DM)",
+        "tested",
+        "created",
+        "champion",
+        caption="beats naive = significantly better (Diebold-Mariano/HLN test)",
+    )
     for v in versions:
         table.add_row(
             v.version,
             v.model_name,
             _num(v.relative_mae, 5),
+            "-" if v.margin is None else f"{100 * v.margin:+.2f}%",
             "yes" if v.beats_naive else "no",
+            "-" if v.p_value is None else f"{v.p_value:.3f}",
             f"{v.test_start}..{v.test_end}",
             v.created_at[:10],
             f"yes ({v.promotion})" if v.champion else "",
@@ -197,7 +277,8 @@ def promote(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Make VERSION champion if it passes the gate (beats naive, not worse than champion)."""
+    """Make VERSION champion if it passes the gate: significantly better than naive and not
+    significantly worse than the champion (Diebold-Mariano/HLN, level TICKERCAST_GATE_ALPHA)."""
     decision = registry.promote(ticker, version, force=force, settings=get_settings())
     if as_json:
         print_json(decision.to_dict())

@@ -60,10 +60,17 @@ def predict(
     model = answer["model"]
     console.print(
         f"{answer['ticker']} next price {answer['point']:.4f} ({bands}) "
-        f"from {model['name']} version {model['version']}"
-        + ("" if model["beats_naive"] else " — this model does not beat naive"),
+        f"from {model['name']} version {model['version']}" + _significance_note(model),
         highlight=False,
     )
+
+
+def _significance_note(model: dict[str, Any]) -> str:
+    p = model.get("beats_naive_p_value")
+    shown = f"p = {p:.3f}" if p is not None else "not tested"
+    if model["beats_naive"]:
+        return f" (significantly better than naive, {shown})"
+    return f" — not significantly better than naive ({shown})"
 
 
 def _local(ticker: str, values: list[float]) -> dict[str, Any]:
@@ -82,7 +89,13 @@ def _local(ticker: str, values: list[float]) -> dict[str, Any]:
             }
             for lv in (80, 95)
         ],
-        "model": {"name": model.name, "version": info.version, "beats_naive": info.beats_naive},
+        "model": {
+            "name": model.name,
+            "version": info.version,
+            "beats_naive": info.beats_naive,
+            "beats_naive_p_value": info.p_value,
+            "margin": info.margin,
+        },
     }
 
 

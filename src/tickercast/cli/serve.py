@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Annotated
+import subprocess
+import sys
+from typing import Annotated, Any
 
 import typer
 
@@ -61,6 +63,13 @@ def serve(
             "plus TICKERCAST_UPDATE_DELAY_MIN). Default: TICKERCAST_UPDATE_SCHEDULE.",
         ),
     ] = None,
+    with_worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Start `tickercast worker` beside the API (drift checks and retrains).",
+        ),
+    ] = True,
 ) -> None:
     """Serve the API, OpenAPI docs at /docs, and the dashboard at /, with a live feed.
 
@@ -87,14 +96,42 @@ def serve(
     # uvicorn's factory reads settings from the environment in each worker process
     os.environ.update({**feed, "TICKERCAST_WORKERS": str(workers)})
     get_settings.cache_clear()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    child = _start_worker(bind_host, bind_port) if with_worker else None
+    try:
+        _run_uvicorn(uvicorn, bind_host, bind_port, workers, settings.log_level)
+    finally:
+        if child is not None:
+            child.terminate()
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def _start_worker(host: str, port: int) -> subprocess.Popen[bytes]:
+    """The worker process, following this server's feed cursor (retrains never run here)."""
+    near = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "tickercast", "worker"),
+            *("--follow", f"http://{near}:{port}", "--parent-pid", str(os.getpid())),
+        ]
+    )
+
+
+def _run_uvicorn(uvicorn: Any, host: str, port: int, workers: int, log_level: str) -> None:
+    from tickercast.serving.slow_clients import DeadlineHttpProtocol
+
     uvicorn.run(
         "tickercast.serving.app:create_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=port,
         workers=workers,
-        log_level=settings.log_level,
+        log_level=log_level,
         timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
+        http=DeadlineHttpProtocol,  # header and body read deadlines
     )
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
+import numpy as np
 import typer
 
 from tickercast.cli.common import console, new_progress, print_json
 from tickercast.config import Settings, get_settings
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import BundledProvider, bundled_tickers
+from tickercast.live.bar_handler import REPLAY_SPAN
 from tickercast.storage.migrate import upgrade
 from tickercast.training.registry import PromotionDecision
 
@@ -35,6 +37,14 @@ def init(
             "as champion, unless it already has one (about a minute).",
         ),
     ] = True,
+    train_all: Annotated[
+        bool,
+        typer.Option(
+            "--train-all",
+            help="Train the champion on every bar; by default it sees only bars before the "
+            "default replay start (two years before the last bar), so the demo is out of sample.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Create or upgrade the database schema (safe to run again), load bundled data and
@@ -52,7 +62,9 @@ def init(
                 report = ingest_table(provider.fetch(ticker), ticker=ticker, settings=settings)
                 summary[ticker] = {"inserted": report.inserted, "unchanged": report.unchanged}
                 progress.advance(task)
-    decision = _bootstrap_champion(settings, progress=not as_json) if champion and summary else None
+    decision = None
+    if champion and summary:
+        decision = _bootstrap_champion(settings, progress=not as_json, train_all=train_all)
     if as_json:
         print_json(
             {
@@ -69,8 +81,11 @@ def init(
         console.print(decision.reason, highlight=False)
 
 
-def _bootstrap_champion(settings: Settings, *, progress: bool) -> PromotionDecision | None:
-    """A validated champion for the default ticker, so the service has a model to serve."""
+def _bootstrap_champion(
+    settings: Settings, *, progress: bool, train_all: bool
+) -> PromotionDecision | None:
+    """A validated champion for the default ticker, so the service has a model to serve;
+    trained before the default replay start unless ``train_all``."""
     from tickercast.cli.models import load_closes
     from tickercast.training.pipeline import bootstrap_champion
 
@@ -79,4 +94,8 @@ def _bootstrap_champion(settings: Settings, *, progress: bool) -> PromotionDecis
         log.warning("default ticker %s has no bundled data; no champion trained", ticker)
         return None
     dates, closes = load_closes(ticker, settings)
+    if not train_all and dates.size:
+        start = np.datetime64(dates[-1], "D") - np.timedelta64(REPLAY_SPAN.days, "D")
+        keep = dates < start
+        dates, closes = dates[keep], closes[keep]
     return bootstrap_champion(ticker, settings, closes, dates, progress=progress)

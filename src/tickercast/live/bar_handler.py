@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tickercast.config import Settings
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import Provider
-from tickercast.errors import ModelNotFound
+from tickercast.errors import ModelNotFound, TickercastError
 from tickercast.live.forecasting import STORED_LEVELS, prediction_rows
 from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.model_store import ModelStore
@@ -26,10 +26,11 @@ from tickercast.storage.predictions import (
     score_predictions,
 )
 
-__all__ = ["BarHandler", "BarOutcome", "bar_payload"]
+__all__ = ["REPLAY_SPAN", "BarHandler", "BarOutcome", "bar_payload"]
 
 _COLUMNS = ("date", *repository.BAR_VALUE_COLUMNS, "source")
-_REPLAY_SPAN = dt.timedelta(days=730)
+REPLAY_SPAN = dt.timedelta(days=730)
+"""Default replay: the last two years (``tickercast init`` trains the champion before it)."""
 
 
 def bar_payload(row: Any, ticker: str) -> dict[str, Any]:
@@ -84,7 +85,7 @@ class BarHandler:
         with self.sessions() as session:
             if start is None:
                 last = repository.get_bars(session=session, ticker_id=self.ticker_id, limit=1)
-                start = last[0].date - _REPLAY_SPAN if last else dt.date.min
+                start = last[0].date - REPLAY_SPAN if last else dt.date.min
             before = repository.get_bars(
                 session=session,
                 ticker_id=self.ticker_id,
@@ -192,6 +193,35 @@ class BarHandler:
         """Let the prediction writer score this ticker's predictions up to ``cursor`` only."""
         assert self.ticker_id is not None
         self.writer.limit_scoring(self.ticker_id, cursor)
+
+    def drift(self, cursor: dt.date) -> dict[str, Any] | None:
+        """The served champion's drift report on the bars up to ``cursor`` (None: no model)."""
+        from tickercast.monitoring.service import drift_report_for
+
+        assert self.ticker_id is not None
+        try:
+            served = self.models.get(self.ticker)
+        except ModelNotFound:
+            return None
+        trained_to = served.model.describe()["training"]["last_date"]
+        if trained_to is None or cursor.isoformat() <= trained_to:
+            return None  # in-sample bars: nothing to watch yet
+        with self.sessions() as session:
+            dates, closes = repository.get_closes(session=session, ticker_id=self.ticker_id)
+        try:
+            report = drift_report_for(
+                self.ticker, served.model, dates, closes, version=served.version, as_of=cursor
+            )
+        except TickercastError:
+            return None
+        return {
+            "ticker": self.ticker,
+            "as_of": report.as_of,
+            "status": report.status,
+            "model_version": report.model_version,
+            "drifted": report.drifted,
+            "checks": {c.name: c.statistic for c in report.checks},
+        }
 
     def _served_version(self) -> str | None:
         try:

@@ -342,6 +342,9 @@ class LiveFeed:
             self.hub.publish("prediction", handler.ticker, outcome.prediction)
         for hook in self.on_bar:
             await self._call(self._run_hook, hook, outcome)
+        drift = await self._call(handler.drift, day)
+        if drift is not None:
+            self.hub.publish("drift", handler.ticker, drift)
 
     @staticmethod
     def _run_hook(hook: BarHook, outcome: BarOutcome) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -24,20 +25,23 @@ from tickercast.serving.batch_body import new_worker
 from tickercast.serving.body_limit import BodyLimitMiddleware
 from tickercast.serving.fast_path import PredictNextPriceFastPath
 from tickercast.serving.metrics import Metrics, MetricsMiddleware
-from tickercast.serving.model_store import ModelStore
+from tickercast.serving.model_store import ModelStore, ServedModel
 from tickercast.serving.problems import document_problems, install_problem_handlers
 from tickercast.serving.routes import (
     accuracy,
     dashboard,
+    decide,
     health,
     live,
     models,
+    monitoring,
     ops,
     predict,
     tickers,
 )
+from tickercast.serving.unavailable import add_unavailable_handlers
 from tickercast.storage import repository
-from tickercast.storage.db import make_engine
+from tickercast.storage.db import DatabaseTimeouts, make_engine
 
 __all__ = ["create_app"]
 
@@ -50,7 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.resolved_database_url)
+        engine = make_engine(
+            settings.resolved_database_url, DatabaseTimeouts.from_settings(settings)
+        )
         sessions = sessionmaker(engine, expire_on_commit=False)
         store = ModelStore(settings, metrics)
         writer = PredictionWriter(
@@ -86,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sys.setswitchinterval(0.0005)
         app.state.batch_worker = new_worker()
         app.state.events = EventHub()
+        store.listeners.append(_model_events(app.state.events, asyncio.get_running_loop()))
         app.state.feed = build_feed(settings, app.state.events, sessions, store, writer)
         await app.state.feed.start()
         app.state.update_schedule = None
@@ -113,9 +120,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    add_unavailable_handlers(app, retry_after=settings.db_retry_after_s)
     for router in (health.router, tickers.router, predict.router, models.router, ops.router):
         app.include_router(router)
-    for router in (live.router, accuracy.router, dashboard.router):
+    for router in (
+        live.router,
+        accuracy.router,
+        monitoring.router,
+        dashboard.router,
+        decide.router,
+    ):
         app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, default=64 * 1024, limits=predict.BODY_LIMITS)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
@@ -137,3 +151,23 @@ class _TickercastAPI(FastAPI):
         if not self.openapi_schema:
             self.openapi_schema = document_problems(super().openapi())
         return self.openapi_schema
+
+
+def _model_events(hub: EventHub, loop: asyncio.AbstractEventLoop) -> Callable[[ServedModel], None]:
+    """A ``model`` SSE event whenever a new champion is swapped in (the hub lives in the
+    event loop; the swap happens in the poller thread)."""
+
+    def publish(served: ServedModel) -> None:
+        info = served.info
+        data = {
+            "ticker": served.ticker,
+            "model": served.model.name,
+            "version": served.version,
+            "beats_naive": bool(getattr(info, "beats_naive", False)),
+            "beats_naive_p_value": getattr(info, "p_value", None),
+            "trained_to": getattr(info, "trained_to", None),
+            "loaded_at": served.loaded_at.isoformat(),
+        }
+        loop.call_soon_threadsafe(hub.publish, "model", served.ticker, data)
+
+    return publish

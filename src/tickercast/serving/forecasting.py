@@ -34,6 +34,8 @@ def model_ref(served: ServedModel) -> ModelRefPublic:
         name=served.model.name,
         version=served.version,
         beats_naive=bool(getattr(served.info, "beats_naive", False)),
+        beats_naive_p_value=getattr(served.info, "p_value", None),
+        margin=getattr(served.info, "margin", None),
     )
 
 

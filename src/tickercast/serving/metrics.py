@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+if TYPE_CHECKING:
+    from tickercast.monitoring.report import DriftReport
+
 __all__ = ["Metrics", "MetricsMiddleware", "server_timing"]
+
+_DRIFT_LEVEL = {"ok": 0, "warning": 1, "drift": 2}
 
 
 class Metrics:
@@ -53,6 +59,25 @@ class Metrics:
             "Predictions written to the database",
             registry=self.registry,
         )
+
+        self.drift_statistic = Gauge(
+            "tickercast_drift_statistic",
+            "Latest drift check statistic by ticker and check",
+            ["ticker", "check"],
+            registry=self.registry,
+        )
+        self.drift_status = Gauge(
+            "tickercast_drift_status",
+            "Latest drift status by ticker: 0 ok, 1 warning, 2 drift",
+            ["ticker"],
+            registry=self.registry,
+        )
+
+    def observe_drift(self, report: DriftReport) -> None:
+        for check in report.checks:
+            if check.statistic is not None:
+                self.drift_statistic.labels(report.ticker, check.name).set(check.statistic)
+        self.drift_status.labels(report.ticker).set(_DRIFT_LEVEL.get(report.status, 0))
 
     def track_queue(self, depth: Callable[[], int]) -> None:
         self.writer_queue.set_function(lambda: float(depth()))

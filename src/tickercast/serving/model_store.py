@@ -4,6 +4,12 @@ Requests read ``store.get(ticker)``, one dict lookup; a swap replaces the dict e
 assignment, so a request sees either the old or the new model, never a half-loaded one. A
 new version is used only after it gives a finite, positive forecast for a known window; a
 version that fails is refused (logged and counted) and the old one keeps serving.
+
+A broken champion (files corrupted or deleted) never leaves a ticker without a model when an
+earlier one works: with nothing loaded yet, the store falls back to the version that was
+champion before it, or a naive version, and serves it with a ``warning`` that /v1/models,
+/readyz and the dashboard show. A refused version is tried again with back-off (one poll
+interval, doubling up to ``MAX_RETRY_S``), so repairing its files recovers without a restart.
 """
 
 from __future__ import annotations
@@ -11,23 +17,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from tickercast.config import Settings
-from tickercast.errors import ModelError, ModelNotFound
+from tickercast.errors import ModelError, ModelNotFound, ModelUnavailable
 from tickercast.models import Forecaster
 from tickercast.serving.metrics import Metrics
 
-__all__ = ["CHECK_WINDOW", "ModelStore", "ReloadResult", "ServedModel"]
+__all__ = ["CHECK_WINDOW", "MAX_RETRY_S", "ModelStore", "ReloadResult", "ServedModel"]
 
 log = logging.getLogger(__name__)
 
 # a gently rising week of prices: any sane model gives a finite, positive next price
 CHECK_WINDOW = 100.0 * np.exp(np.linspace(0.0, 0.03, 31))
+MAX_RETRY_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class ServedModel:
     info: object  # training.registry.ChampionInfo
     version: str
     loaded_at: dt.datetime
+    warning: str | None = None  # set while a fallback stands in for a broken champion
 
 
 @dataclass(frozen=True)
@@ -47,8 +56,17 @@ class ReloadResult:
     detail: str
 
 
-Loader = Callable[[str, Settings], tuple[Forecaster, object]]
+@dataclass(frozen=True)
+class _Refusal:
+    version: str
+    reason: str
+    attempts: int
+    retry_at: float  # time.monotonic()
+
+
+Loader = Callable[[str, str, Settings], tuple[Forecaster, object]]
 VersionOf = Callable[[str, Settings], "str | None"]
+Fallbacks = Callable[[str, str, Settings], list[str]]
 
 
 class ModelStore:
@@ -59,22 +77,33 @@ class ModelStore:
         *,
         loader: Loader | None = None,
         version_of: VersionOf | None = None,
+        fallbacks: Fallbacks | None = None,
     ) -> None:
         from tickercast.training import registry
 
         self.settings = settings
         self.metrics = metrics
-        self._load = loader or registry.load_champion
+        self._load = loader or registry.load_version
         self._version_of = version_of or registry.get_champion_version
+        self._fallbacks = fallbacks or registry.fallback_versions
         self._models: dict[str, ServedModel] = {}
-        self._refused: dict[str, str] = {}
+        self._refused: dict[str, _Refusal] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
+        self.listeners: list[Callable[[ServedModel], None]] = []
+        """Called (from the loading thread) after a new champion replaced the served one."""
 
     def get(self, ticker: str) -> ServedModel:
         served = self._models.get(ticker.upper())
         if served is None:
+            refusal = self._refused.get(ticker.upper())
+            if refusal is not None:
+                raise ModelUnavailable(
+                    f"the champion of {ticker.upper()} (version {refusal.version}) cannot be "
+                    f"loaded and no earlier version loads either: {refusal.reason}",
+                    retry_after=max(1, round(self.settings.model_poll_interval_s)),
+                )
             raise ModelNotFound(
                 f"no champion model is loaded for {ticker.upper()}; train one with "
                 f"`tickercast train {ticker.upper()} --model lightgbm --register`"
@@ -108,26 +137,81 @@ class ModelStore:
         if version is None:
             return ReloadResult(ticker, "none", None, "no champion registered")
         if current is not None and current.version == version:
+            if current.warning:  # the alias came back to the version standing in
+                self._models[ticker] = replace(current, warning=None)
+                self._refused.pop(ticker, None)
             return ReloadResult(ticker, "unchanged", version, "already serving")
-        if self._refused.get(ticker) == version and not force:
-            return ReloadResult(ticker, "refused", version, "refused before")
+        refusal = self._refused.get(ticker)
+        if refusal is not None and refusal.version != version:
+            refusal = None  # a new champion: try it at once
+        if refusal is not None and not force and time.monotonic() < refusal.retry_at:
+            wait = refusal.retry_at - time.monotonic()
+            return ReloadResult(
+                ticker, "refused", version, f"refused before; next try in {wait:.0f} s"
+            )
         try:
-            model, info = self._load(ticker, self.settings)
-            loaded_version = str(getattr(info, "version", version))
-            _check(model)
+            served = self._load_checked(ticker, version)
         except Exception as exc:
-            self._refused[ticker] = version
-            self.metrics.model_reloads.labels(ticker, "refused").inc()
-            keeps = f"version {current.version} keeps serving" if current else "nothing is served"
-            log.error("refused champion version %s of %s (%s); %s", version, ticker, exc, keeps)
-            return ReloadResult(ticker, "refused", version, f"{exc}; {keeps}")
-        self._models[ticker] = ServedModel(
-            ticker, model, info, loaded_version, dt.datetime.now(dt.UTC)
-        )
+            return self._refuse(ticker, version, exc, refusal, current)
+        self._models[ticker] = served
         self._refused.pop(ticker, None)
         self.metrics.model_reloads.labels(ticker, "loaded").inc()
-        log.info("serving %s version %s (%s)", ticker, loaded_version, model.name)
-        return ReloadResult(ticker, "loaded", loaded_version, model.name)
+        for listener in self.listeners:
+            try:
+                listener(served)
+            except Exception:
+                log.exception("model listener failed")
+        log.info("serving %s version %s (%s)", ticker, served.version, served.model.name)
+        return ReloadResult(ticker, "loaded", served.version, served.model.name)
+
+    def _load_checked(self, ticker: str, version: str) -> ServedModel:
+        model, info = self._load(ticker, version, self.settings)
+        _check(model)
+        loaded_version = str(getattr(info, "version", version))
+        return ServedModel(ticker, model, info, loaded_version, dt.datetime.now(dt.UTC))
+
+    def _refuse(
+        self,
+        ticker: str,
+        version: str,
+        exc: Exception,
+        before: _Refusal | None,
+        current: ServedModel | None,
+    ) -> ReloadResult:
+        attempts = before.attempts + 1 if before else 1
+        delay = min(MAX_RETRY_S, self.settings.model_poll_interval_s * 2 ** (attempts - 1))
+        self._refused[ticker] = _Refusal(version, str(exc), attempts, time.monotonic() + delay)
+        self.metrics.model_reloads.labels(ticker, "refused").inc()
+        if current is None:
+            current = self._fallback(ticker, version)
+        if current is None:
+            keeps = "nothing is served"
+        else:
+            keeps = f"version {current.version} keeps serving"
+            self._models[ticker] = replace(
+                current,
+                warning=f"champion version {version} cannot be loaded ({exc}); "
+                f"serving version {current.version} ({current.model.name}) instead",
+            )
+        log.error(
+            "refused champion version %s of %s (%s); %s; next try in %.0f s",
+            *(version, ticker, exc, keeps, delay),
+        )
+        return ReloadResult(ticker, "refused", version, f"{exc}; {keeps}")
+
+    def _fallback(self, ticker: str, broken: str) -> ServedModel | None:
+        """The newest earlier champion, else naive version, that loads and checks out."""
+        try:
+            candidates = self._fallbacks(ticker, broken, self.settings)
+        except Exception as exc:
+            log.warning("cannot list fallback versions of %s: %s", ticker, exc)
+            return None
+        for version in candidates:
+            try:
+                return self._load_checked(ticker, version)
+            except Exception as exc:
+                log.warning("fallback version %s of %s does not load: %s", version, ticker, exc)
+        return None
 
     def start_polling(self, tickers: Callable[[], list[str]], interval_s: float) -> None:
         """Check the registry every ``interval_s`` seconds in a daemon thread."""

@@ -211,7 +211,16 @@ class IntervalPublic(BaseModel):
 class ModelRefPublic(BaseModel):
     name: str = Field(examples=["lightgbm"])
     version: str = Field(examples=["3"])
-    beats_naive: bool = Field(description="Whether it beat the naive forecast walk-forward.")
+    beats_naive: bool = Field(
+        description="Significantly better than naive walk-forward (Diebold-Mariano/HLN at the "
+        "gate's level, default 5%)."
+    )
+    beats_naive_p_value: float | None = Field(
+        None, description="One-sided DM/HLN p-value against naive; small means better."
+    )
+    margin: float | None = Field(
+        None, description="1 - MAE / naive MAE on the walk-forward days (the skill)."
+    )
 
 
 class PredictRequest(BaseModel):
@@ -319,10 +328,20 @@ class ServedModelPublic(BaseModel):
         description="MAE / naive MAE, walk-forward; < 1 beats naive."
     )
     skill: float | None = Field(description="1 - relative MAE.")
-    beats_naive: bool
+    beats_naive: bool = Field(
+        description="Significantly better than naive (DM/HLN test at level `alpha`)."
+    )
+    beats_naive_p_value: float | None = Field(
+        description="One-sided DM/HLN p-value against naive (None: registered before the gate)."
+    )
+    margin: float | None = Field(description="1 - MAE / naive MAE on the walk-forward days.")
+    alpha: float | None = Field(description="Significance level the gate used.")
     serving_naive: bool = Field(description="True when naive is served because nothing beat it.")
     metrics: dict[str, float]
     loaded_at: dt.datetime
+    warning: str | None = Field(
+        None, description="Set while this version stands in for a champion that cannot load."
+    )
 
 
 class ReloadPublic(BaseModel):
@@ -330,3 +349,50 @@ class ReloadPublic(BaseModel):
     outcome: str = Field(examples=["loaded"], description="loaded, unchanged, refused or none")
     version: str | None
     detail: str
+
+
+class DriftCheckPublic(BaseModel):
+    name: str = Field(examples=["volatility_cusum"])
+    kind: str = Field(description="input, performance or calibration")
+    status: str = Field(description="ok, warning, drift or n/a (not enough bars yet)")
+    statistic: float | None
+    threshold: float
+    rule: str = Field(description="When the check is at drift, e.g. '> 14' or 'p < 0.0001'.")
+    window: int = Field(description="Trading days the statistic covers.")
+    p_value: float | None = None
+    detail: str = ""
+
+
+class DriftPublic(BaseModel):
+    ticker: str
+    as_of: str | None = Field(description="Last bar the checks saw.")
+    status: str = Field(description="Worst check: ok, warning or drift.")
+    model_name: str | None
+    model_version: str | None
+    reference_start: str | None
+    reference_end: str | None = Field(description="The champion's training end.")
+    monitored_days: int
+    checks: list[DriftCheckPublic]
+
+
+class ModelVersionHistoryPublic(BaseModel):
+    version: str
+    model: str | None
+    trigger: str | None = Field(description="drift, max_age, on_demand, or None (manual train).")
+    decision: str | None = Field(description="promoted or refused by the gate.")
+    promotion: str | None = Field(description="gate, forced or fallback-naive, when champion.")
+    beats_naive: bool
+    p_value_vs_naive: float | None
+    margin: float | None
+    relative_mae: float | None
+    trained_from: str | None
+    trained_to: str | None
+    data_date: str | None = Field(description="Last bar the retrain saw.")
+    champion: bool
+    served_from: str | None = Field(description="When it became champion (UTC).")
+    served_to: str | None = Field(description="When the next champion replaced it.")
+
+
+class ModelHistoryPublic(BaseModel):
+    ticker: str
+    versions: list[ModelVersionHistoryPublic]

@@ -9,11 +9,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from tickercast.storage.db import engine_for
+from tickercast.storage.db import DatabaseTimeouts, engine_for
 
 __all__ = ["alembic_config", "current_revision", "downgrade", "head_revision", "upgrade"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
+# migrations may rightly run long on big tables: no statement deadline
+_MIGRATION_TIMEOUTS = DatabaseTimeouts(statement_s=None)
 
 
 def alembic_config(url: str) -> Config:
@@ -26,7 +28,7 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (default: the newest)."""
     config = alembic_config(url)
-    with engine_for(url).begin() as connection:
+    with engine_for(url, _MIGRATION_TIMEOUTS).begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
@@ -34,13 +36,13 @@ def upgrade(url: str, revision: str = "head") -> None:
 def downgrade(url: str, revision: str) -> None:
     """Step the schema back to ``revision`` ("base" drops every table)."""
     config = alembic_config(url)
-    with engine_for(url).begin() as connection:
+    with engine_for(url, _MIGRATION_TIMEOUTS).begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 
 
 def current_revision(url: str) -> str | None:
-    with engine_for(url).connect() as connection:
+    with engine_for(url, _MIGRATION_TIMEOUTS).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 

@@ -18,7 +18,7 @@ from tickercast.config import Settings
 from tickercast.errors import ConfigError
 from tickercast.models import MODELS, Forecaster, create_model
 from tickercast.models.base import check_prices
-from tickercast.training import registry
+from tickercast.training import gate, registry
 from tickercast.training.metrics import evaluate
 from tickercast.training.registry import PromotionDecision
 from tickercast.training.report import metrics_rows, write_report
@@ -184,6 +184,7 @@ class TrainResult:
     validation: ValidationReport
     decision: PromotionDecision | None
     naive_version: str | None = None
+    verdict: gate.GateVerdict | None = None
 
     @property
     def metrics(self) -> dict[str, Any]:
@@ -197,6 +198,7 @@ class TrainResult:
             "version": self.version,
             "naive_version": self.naive_version,
             "relative_mae": self.metrics["relative_mae"],
+            "vs_naive": self.verdict.to_dict() if self.verdict else None,
             "decision": self.decision.to_dict() if self.decision else None,
         }
 
@@ -211,7 +213,9 @@ def _fit_final(
 ) -> Forecaster:
     """Fit on all prices; intervals from the walk-forward's out-of-sample scores and level."""
     model = create_model(name, **(params or {})).fit(prices, dates, progress=progress)
+    horizon_q = model.calibration_.horizon_q
     model.calibration_ = wf.calibration(model.vol_ref_, model.vol_weight)
+    model.calibration_.horizon_q = horizon_q
     return model
 
 
@@ -279,12 +283,18 @@ def train(
                 naive_version = _register(ticker, naive_run, naive, report, settings)
             version = _register(ticker, run_id, model, report, settings)
             decision = registry.promote(ticker, version, force=False, settings=settings)
-    return TrainResult(ticker, model, run_id, version, report, decision, naive_version)
+    verdict = gate.versus_naive(
+        report.frame(model_name), alpha=settings.gate_alpha, loss=settings.gate_loss
+    )
+    return TrainResult(ticker, model, run_id, version, report, decision, naive_version, verdict)
 
 
 def _register(
     ticker: str, run_id: str, model: Forecaster, report: ValidationReport, settings: Settings
 ) -> str:
+    verdict = gate.versus_naive(
+        report.frame(model.name), alpha=settings.gate_alpha, loss=settings.gate_loss
+    )
     return registry.register_version(
         ticker,
         run_id,
@@ -293,6 +303,7 @@ def _register(
         test_start=report.test_start,
         test_end=report.test_end,
         settings=settings,
+        significance=verdict,
     )
 
 

@@ -5,8 +5,9 @@ parameters, metrics (model and naive side by side on the same walk-forward point
 validation report, ``validation/walkforward.csv`` (every forecast, for the gate) and the saved
 model under ``model/``. The alias ``champion`` marks the version the API serves.
 
-Gate (``promote``): a candidate becomes champion only if it beats naive (relative MAE < 1) on
-its walk-forward period and is not worse than the current champion on the dates both were
+Gate (``promote``, tests in ``training.gate``): a candidate becomes champion only if it is
+significantly better than naive (Diebold-Mariano/HLN, level ``gate_alpha``) on its
+walk-forward days and not significantly worse than the current champion on the dates both were
 tested on. Otherwise the champion stays, or, when there is none, the naive version becomes
 champion. ``force`` overrides (tagged ``promotion=forced`` on the version); models that are
 not champion-eligible (``seed-lstm``) are refused even then.
@@ -17,6 +18,7 @@ state, so importing this module has no side effects.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import tempfile
@@ -26,12 +28,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from tickercast.config import Settings
 from tickercast.errors import ModelError, ModelNotFound
 from tickercast.models import Forecaster, load_model
+from tickercast.training import gate
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -42,13 +44,20 @@ __all__ = [
     "ChampionInfo",
     "PromotionDecision",
     "VersionInfo",
+    "fallback_versions",
     "get_champion_version",
     "list_versions",
     "load_champion",
+    "load_champion_walkforward",
+    "load_version",
+    "log_backtest_run",
     "log_training_run",
+    "native_model_dir",
     "promote",
+    "record_retrain",
     "register_version",
     "registered_name",
+    "version_history",
 ]
 
 CHAMPION_ALIAS = "champion"
@@ -72,6 +81,9 @@ class ChampionInfo:
     skill: float
     beats_naive: bool
     promotion: str | None
+    p_value: float | None = None
+    margin: float | None = None
+    alpha: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +104,8 @@ class VersionInfo:
     test_start: str | None
     test_end: str | None
     promotion: str | None
+    p_value: float | None = None
+    margin: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -194,8 +208,9 @@ def log_training_run(
             tags=[RunTag("mlflow.note.content", _run_note(model, metrics))],
         )
         with tempfile.TemporaryDirectory() as tmp:
-            root = Path(tmp)
-            model.save(root / "model")
+            root = Path(tmp) / "run"
+            root.mkdir()
+            _save_model_dir(model, Path(tmp) / "forecaster", root / "model")
             (root / "model" / "describe.json").write_text(json.dumps(described, indent=2))
             val = root / "validation"
             val.mkdir()
@@ -213,10 +228,35 @@ def log_training_run(
     return str(run_id)
 
 
+def _save_model_dir(model: Forecaster, native: Path, target: Path) -> None:
+    """``target`` as an MLflow pyfunc model (MLmodel, signature, input example) with the
+    native files under ``artifacts/forecaster``, which the service reads directly."""
+    from tickercast.training.pyfunc import save_pyfunc
+
+    model.save(native)
+    save_pyfunc(model, native, target)
+
+
+def native_model_dir(model_dir: Path) -> Path:
+    """Where the native files are in a downloaded ``model/`` (older runs hold them at top)."""
+    from_pyfunc = model_dir / "artifacts" / "forecaster"
+    return from_pyfunc if (model_dir / "MLmodel").is_file() else model_dir
+
+
 def _run_note(model: Forecaster, metrics: Mapping[str, Any]) -> str:
     rel = metrics.get("relative_mae", math.nan)
-    verdict = "beats" if rel < 1 else "does not beat"
-    return f"{model.name}: relative MAE {rel:.5f} vs naive on walk-forward - {verdict} naive."
+    return f"{model.name}: relative MAE {rel:.5f} vs naive on walk-forward (gate: DM/HLN test)."
+
+
+def _significance_tags(verdict: gate.GateVerdict) -> dict[str, str]:
+    return {
+        "beats_naive": str(verdict.beats_naive).lower(),
+        "p_value_vs_naive": repr(verdict.p_value),
+        "dm_stat_vs_naive": repr(verdict.statistic),
+        "margin": repr(verdict.margin),
+        "gate_alpha": repr(verdict.alpha),
+        "gate_loss": verdict.loss,
+    }
 
 
 def register_version(
@@ -228,8 +268,10 @@ def register_version(
     test_start: str | None,
     test_end: str | None,
     settings: Settings,
+    significance: gate.GateVerdict | None = None,
 ) -> str:
-    """Register the run's ``model/`` as a new version of ``tickercast-<TICKER>``."""
+    """Register the run's ``model/`` as a new version of ``tickercast-<TICKER>``; with
+    ``significance`` (the DM test against naive) its verdict and p-value become tags."""
     from mlflow.exceptions import MlflowException
 
     client = _client(settings)
@@ -241,20 +283,20 @@ def register_version(
             name, description=f"tickercast forecasters for {ticker.upper()}"
         )
     flat = _flat_metrics(metrics)
-    rel = flat.get("relative_mae", math.nan)
     training = model.describe()["training"]
     tags = {k: repr(flat[k]) for k in _VERSION_METRICS if k in flat}
     tags.update(
         {
             "model_name": model.name,
             "champion_eligible": str(model.champion_eligible).lower(),
-            "beats_naive": str(bool(rel < 1)).lower(),
             "trained_from": str(training["first_date"]),
             "trained_to": str(training["last_date"]),
             "test_start": str(test_start),
             "test_end": str(test_end),
         }
     )
+    if significance is not None:
+        tags.update(_significance_tags(significance))
     run = client.get_run(run_id)
     mv = client.create_model_version(
         name, source=f"{run.info.artifact_uri}/model", run_id=run_id, tags=tags
@@ -285,6 +327,17 @@ def _float_tag(tags: Mapping[str, str], key: str) -> float:
         return math.nan
 
 
+def _optional_float(tags: Mapping[str, str], key: str) -> float | None:
+    value = _float_tag(tags, key)
+    return value if math.isfinite(value) else None
+
+
+def _beats_naive(tags: Mapping[str, str]) -> bool:
+    """Significantly better than naive; versions from before the DM gate have no p-value and
+    are not called better than naive."""
+    return tags.get("beats_naive") == "true" and "p_value_vs_naive" in tags
+
+
 def _none_tag(tags: Mapping[str, str], key: str) -> str | None:
     value = tags.get(key)
     return None if value in (None, "None") else value
@@ -308,10 +361,12 @@ def list_versions(ticker: str, settings: Settings) -> list[VersionInfo]:
                 champion=str(mv.version) == champion,
                 relative_mae=_float_tag(tags, "relative_mae"),
                 skill=_float_tag(tags, "skill"),
-                beats_naive=tags.get("beats_naive") == "true",
+                beats_naive=_beats_naive(tags),
                 test_start=_none_tag(tags, "test_start"),
                 test_end=_none_tag(tags, "test_end"),
                 promotion=tags.get("promotion"),
+                p_value=_optional_float(tags, "p_value_vs_naive"),
+                margin=_optional_float(tags, "margin"),
             )
         )
     return out
@@ -331,17 +386,22 @@ def _get_version(client: MlflowClient, ticker: str, version: str) -> ModelVersio
 
 def load_champion(ticker: str, settings: Settings) -> tuple[Forecaster, ChampionInfo]:
     """Download and load the champion model; ``ModelNotFound`` when there is none."""
-    client = _client(settings)
     version = get_champion_version(ticker, settings)
     if version is None:
         raise ModelNotFound(
             f"no champion model for {ticker.upper()}; run `tickercast train {ticker.upper()} "
             "--model lightgbm --register` or `tickercast init`"
         )
+    return load_version(ticker, version, settings)
+
+
+def load_version(ticker: str, version: str, settings: Settings) -> tuple[Forecaster, ChampionInfo]:
+    """Download and load one registered version through the native (fast) path."""
+    client = _client(settings)
     mv = _get_version(client, ticker, version)
     with tempfile.TemporaryDirectory() as tmp:
         path = client.download_artifacts(str(mv.run_id), "model", tmp)
-        model = load_model(path)
+        model = load_model(native_model_dir(Path(path)))
     run = client.get_run(str(mv.run_id))
     tags = dict(mv.tags)
     rel = _float_tag(tags, "relative_mae")
@@ -356,10 +416,30 @@ def load_champion(ticker: str, settings: Settings) -> tuple[Forecaster, Champion
         metrics=dict(run.data.metrics),
         relative_mae=rel,
         skill=1.0 - rel,
-        beats_naive=bool(rel < 1),
+        beats_naive=_beats_naive(tags),
         promotion=tags.get("promotion"),
+        p_value=_optional_float(tags, "p_value_vs_naive"),
+        margin=_optional_float(tags, "margin"),
+        alpha=_optional_float(tags, "gate_alpha"),
     )
     return model, info
+
+
+def fallback_versions(ticker: str, broken: str, settings: Settings) -> list[str]:
+    """Versions to serve while champion ``broken`` cannot load, best first: earlier
+    champions (most recently promoted first), then naive versions (newest first)."""
+    versions = [mv for mv in _all_versions(_client(settings), ticker) if str(mv.version) != broken]
+    promoted = sorted(
+        (mv for mv in versions if mv.tags.get("promoted_at")),
+        key=lambda mv: (mv.tags["promoted_at"], int(mv.version)),
+        reverse=True,
+    )
+    naive = [mv for mv in reversed(versions) if mv.tags.get("model_name") == "naive"]
+    out: list[str] = []
+    for mv in (*promoted, *naive):
+        if str(mv.version) not in out and mv.tags.get("champion_eligible") != "false":
+            out.append(str(mv.version))
+    return out
 
 
 def _walkforward_frame(client: MlflowClient, run_id: str) -> pd.DataFrame | None:
@@ -373,25 +453,54 @@ def _walkforward_frame(client: MlflowClient, run_id: str) -> pd.DataFrame | None
         return pd.read_csv(path)
 
 
-def _compare_on_common_dates(
-    client: MlflowClient, candidate: ModelVersion, champion: ModelVersion
+def _versus_naive(
+    client: MlflowClient, ticker: str, version: ModelVersion, settings: Settings
+) -> gate.GateVerdict | None:
+    """The version's DM/HLN verdict against naive at ``settings.gate_alpha``: from its tags,
+    else computed from its walk-forward CSV and tagged (versions registered before the gate)."""
+    tags = dict(version.tags)
+    p_value = _optional_float(tags, "p_value_vs_naive")
+    if p_value is not None and tags.get("gate_loss") == settings.gate_loss:
+        return gate.GateVerdict(
+            beats_naive=p_value < settings.gate_alpha,
+            p_value=p_value,
+            statistic=_float_tag(tags, "dm_stat_vs_naive"),
+            margin=_float_tag(tags, "margin"),
+            alpha=settings.gate_alpha,
+            loss=settings.gate_loss,
+            n=0,
+        )
+    frame = _walkforward_frame(client, str(version.run_id))
+    if frame is None or len(frame) < 3:
+        return None
+    verdict = gate.versus_naive(frame, alpha=settings.gate_alpha, loss=settings.gate_loss)
+    for key, value in _significance_tags(verdict).items():
+        client.set_model_version_tag(registered_name(ticker), str(version.version), key, value)
+    return verdict
+
+
+def _versus_champion(
+    client: MlflowClient, candidate: ModelVersion, champion: ModelVersion, settings: Settings
 ) -> dict[str, Any]:
-    """MAE of both versions on the walk-forward dates they share (the gate's yardstick)."""
+    """DM/HLN test of "candidate worse than champion" on the walk-forward dates they share."""
     cand = _walkforward_frame(client, str(candidate.run_id))
     champ = _walkforward_frame(client, str(champion.run_id))
+    result = None
     if cand is not None and champ is not None:
-        both = cand.merge(champ, on="date", suffixes=("_cand", "_champ"))
-        if len(both) > 0:
-            return {
-                "common_days": len(both),
-                "candidate_mae": float(np.mean(np.abs(both["actual_cand"] - both["point_cand"]))),
-                "champion_mae": float(np.mean(np.abs(both["actual_champ"] - both["point_champ"]))),
-            }
-    # No shared dates: fall back to each one's MAE relative to naive on its own period.
+        result = gate.versus_champion(cand, champ, loss=settings.gate_loss)
+    if result is None:
+        # No shared dates to test on: compare each one's MAE relative to naive instead.
+        return {
+            "common_days": 0,
+            "p_value": None,
+            "candidate_relative_mae": _float_tag(candidate.tags, "relative_mae"),
+            "champion_relative_mae": _float_tag(champion.tags, "relative_mae"),
+        }
     return {
-        "common_days": 0,
-        "candidate_mae": _float_tag(candidate.tags, "relative_mae"),
-        "champion_mae": _float_tag(champion.tags, "relative_mae"),
+        "common_days": result.n,
+        "p_value": result.p_value,
+        "statistic": result.statistic,
+        "mean_loss_difference": result.mean_diff,
     }
 
 
@@ -402,7 +511,11 @@ def _set_champion(
     client.set_registered_model_alias(name, CHAMPION_ALIAS, version)
     client.set_model_version_tag(name, version, "promotion", promotion)
     client.set_model_version_tag(
-        name, version, "promoted_at", datetime.now(UTC).isoformat(timespec="seconds")
+        # microseconds: the fallback after a broken champion orders versions by this
+        name,
+        version,
+        "promoted_at",
+        datetime.now(UTC).isoformat(timespec="microseconds"),
     )
     client.set_model_version_tag(name, version, "promotion_note", note[:4900])
 
@@ -437,20 +550,33 @@ def promote(
             True, str(version), f"version {version} (naive) is champion: nothing has beaten it yet."
         )
     failures: list[str] = []
-    if not rel < 1:
-        failures.append(f"it does not beat naive (relative MAE {rel:.5f}, needs < 1)")
+    alpha = settings.gate_alpha
+    verdict = _versus_naive(client, ticker, cand, settings)
+    details["vs_naive"] = verdict.to_dict() if verdict else None
+    if verdict is None:
+        failures.append("it has no walk-forward forecasts to test against naive")
+    elif not verdict.beats_naive:
+        failures.append(
+            f"it is not significantly better than naive (DM/HLN p = {verdict.p_value:.3f}, "
+            f"needs < {alpha:g}; margin {verdict.margin:+.3%})"
+        )
     if current is not None:
         champ = _get_version(client, ticker, current)
-        cmp = _compare_on_common_dates(client, cand, champ)
-        details.update(cmp)
-        if cmp["candidate_mae"] > cmp["champion_mae"]:
-            basis = (
-                f"MAE {cmp['candidate_mae']:.4f} vs {cmp['champion_mae']:.4f} on "
-                f"{cmp['common_days']} common walk-forward days"
-                if cmp["common_days"]
-                else f"relative MAE {cmp['candidate_mae']:.4f} vs {cmp['champion_mae']:.4f}"
+        cmp = _versus_champion(client, cand, champ, settings)
+        details["vs_champion"] = cmp
+        if cmp["p_value"] is not None and cmp["p_value"] < alpha:
+            failures.append(
+                f"it is significantly worse than champion version {current} "
+                f"(DM/HLN p = {cmp['p_value']:.3f} on {cmp['common_days']} common days)"
             )
-            failures.append(f"it is worse than champion version {current} ({basis})")
+        elif cmp["p_value"] is None and (
+            cmp["candidate_relative_mae"] > cmp["champion_relative_mae"]
+        ):
+            failures.append(
+                f"it is worse than champion version {current} (relative MAE "
+                f"{cmp['candidate_relative_mae']:.4f} vs {cmp['champion_relative_mae']:.4f}; "
+                "no common walk-forward days to test on)"
+            )
     if force:
         note = "forced past the gate" + (": " + "; ".join(failures) if failures else "")
         _set_champion(client, ticker, str(version), "forced", note)
@@ -462,11 +588,13 @@ def promote(
             details=details,
         )
     if not failures:
-        _set_champion(client, ticker, str(version), "gate", f"relative MAE {rel:.5f} vs naive")
+        assert verdict is not None
+        why = f"better than naive, DM/HLN p = {verdict.p_value:.4f}, margin {verdict.margin:+.3%}"
+        _set_champion(client, ticker, str(version), "gate", why)
         return decision(
             True,
             str(version),
-            f"version {version} ({model_name}) is champion: relative MAE {rel:.5f} vs naive.",
+            f"version {version} ({model_name}) is champion: {why}.",
             details=details,
         )
     refused = f"version {version} ({model_name}) was not promoted: " + "; ".join(failures)
@@ -489,6 +617,73 @@ def promote(
     )
 
 
+def record_retrain(
+    ticker: str,
+    run_id: str,
+    version: str,
+    *,
+    trigger: str,
+    promoted: bool,
+    data_date: str,
+    drift: Mapping[str, Any] | None,
+    decision: Mapping[str, Any],
+    settings: Settings,
+) -> None:
+    """Log why a retrain ran and what the gate decided: run tags + ``retrain/*.json``, and
+    version tags that ``version_history`` reads."""
+    client = _client(settings)
+    client.set_tag(run_id, "tickercast.trigger", trigger)
+    client.set_tag(run_id, "tickercast.decision", "promoted" if promoted else "refused")
+    if drift is not None:
+        client.set_tag(run_id, "tickercast.drift_status", str(drift.get("status")))
+        for check in drift.get("checks", []):
+            if check.get("statistic") is not None:
+                client.log_metric(run_id, f"drift_{check['name']}", float(check["statistic"]))
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "retrain"
+        root.mkdir()
+        (root / "drift.json").write_text(json.dumps(drift, indent=2, default=str))
+        (root / "decision.json").write_text(json.dumps(decision, indent=2, default=str))
+        client.log_artifacts(run_id, str(root), "retrain")
+    name = registered_name(ticker)
+    client.set_model_version_tag(name, version, "trigger", trigger)
+    client.set_model_version_tag(name, version, "decision", "promoted" if promoted else "refused")
+    client.set_model_version_tag(name, version, "data_date", data_date)
+
+
+def version_history(ticker: str, settings: Settings) -> list[dict[str, Any]]:
+    """Every version, oldest first: its trigger, gate p-values, decision, and the span it was
+    champion (``served_from`` = its promotion, ``served_to`` = the next one's, None = now)."""
+    client = _client(settings)
+    champion = get_champion_version(ticker, settings)
+    rows = []
+    for mv in _all_versions(client, ticker):
+        tags = dict(mv.tags)
+        rows.append(
+            {
+                "version": str(mv.version),
+                "model": tags.get("model_name"),
+                "trigger": tags.get("trigger"),
+                "decision": tags.get("decision") or ("promoted" if "promoted_at" in tags else None),
+                "promotion": tags.get("promotion"),
+                "beats_naive": _beats_naive(tags),
+                "p_value_vs_naive": _optional_float(tags, "p_value_vs_naive"),
+                "margin": _optional_float(tags, "margin"),
+                "relative_mae": _optional_float(tags, "relative_mae"),
+                "trained_from": _none_tag(tags, "trained_from"),
+                "trained_to": _none_tag(tags, "trained_to"),
+                "data_date": tags.get("data_date"),
+                "champion": str(mv.version) == champion,
+                "served_from": tags.get("promoted_at"),
+                "served_to": None,
+            }
+        )
+    served = sorted((r for r in rows if r["served_from"]), key=lambda r: str(r["served_from"]))
+    for prev, nxt in itertools.pairwise(served):
+        prev["served_to"] = nxt["served_from"]
+    return rows
+
+
 def _latest_naive(client: MlflowClient, ticker: str) -> str | None:
     naive = [mv for mv in _all_versions(client, ticker) if mv.tags.get("model_name") == "naive"]
     return str(naive[-1].version) if naive else None
@@ -509,3 +704,62 @@ def check_ticker(ticker: str) -> str:
     if not t or "'" in t:
         raise ModelError(f"ticker {ticker!r} is not a valid ticker symbol")
     return t
+
+
+def load_champion_walkforward(ticker: str, settings: Settings) -> tuple[pd.DataFrame, str]:
+    """The champion's stored walk-forward forecasts (``validation/walkforward.csv``) and a
+    label saying whose they are; ``ModelNotFound`` when there is no champion or no file."""
+    client = _client(settings)
+    version = get_champion_version(ticker, settings)
+    if version is None:
+        raise ModelNotFound(f"no champion model for {ticker.upper()}; nothing stored to backtest")
+    mv = _get_version(client, ticker, version)
+    frame = _walkforward_frame(client, str(mv.run_id))
+    if frame is None:
+        raise ModelNotFound(
+            f"champion version {version} of {ticker.upper()} has no stored walk-forward "
+            f"forecasts ({_WALKFORWARD_CSV}); retrain it with `tickercast train`"
+        )
+    name = dict(mv.tags).get("model_name", "?")
+    return frame, f"stored walk-forward forecasts of champion version {version} ({name})"
+
+
+def log_backtest_run(
+    ticker: str,
+    *,
+    params: Mapping[str, Any],
+    metrics: Mapping[str, float],
+    artifacts: Path,
+    note: str,
+    settings: Settings,
+) -> str:
+    """Log one backtest as a run of the ticker's experiment (tagged ``tickercast.kind =
+    backtest``) with the files under ``artifacts``; returns the run id."""
+    from mlflow.entities import Metric, Param, RunTag
+
+    client = _client(settings)
+    exp_id = _experiment_id(client, ticker, settings)
+    run = client.create_run(
+        exp_id,
+        run_name=f"backtest-{params.get('strategy', 'forecast')}-{params.get('end', '')}",
+        tags={"tickercast.ticker": ticker.upper(), "tickercast.kind": "backtest"},
+    )
+    run_id = run.info.run_id
+    try:
+        now = int(datetime.now(UTC).timestamp() * 1000)
+        client.log_batch(
+            run_id,
+            metrics=[
+                Metric(k, float(v), now, 0)
+                for k, v in sorted(metrics.items())
+                if isinstance(v, int | float) and math.isfinite(v)
+            ],
+            params=[Param(k, str(v)[:500]) for k, v in sorted(params.items())],
+            tags=[RunTag("mlflow.note.content", note)],
+        )
+        client.log_artifacts(run_id, str(artifacts))
+        client.set_terminated(run_id, "FINISHED")
+    except Exception:
+        client.set_terminated(run_id, "FAILED")
+        raise
+    return str(run_id)

@@ -20,7 +20,7 @@ from tickercast.errors import ModelError
 from tickercast.features import price_windows
 from tickercast.models import create_model
 from tickercast.models.base import check_prices
-from tickercast.training.intervals import AdaptiveConformal, Calibration, price_bounds
+from tickercast.models.calibration import AdaptiveConformal, Calibration, price_bounds
 
 __all__ = ["WalkForwardResult", "walk_forward"]
 

@@ -14,6 +14,8 @@
 
   const state = (tc.state = {
     ticker: null,
+    history: [],
+    historyTimer: null,
     tickers: [],
     feed: null,
     bars: emptyBars(),
@@ -133,6 +135,7 @@
     const eventId = state.feed ? state.feed.last_event_id : null;
     const t = encodeURIComponent(ticker);
     const model = api(`/v1/models/${t}`).catch((err) => err);
+    const versions = api(`/v1/models/${t}/history`).catch(() => ({ versions: [] }));
     api(`/v1/tickers/${t}`).then((d) => seq === state.loadSeq && renderUpdated(d), () => {});
     let prices, history, accuracy;
     try {
@@ -165,6 +168,8 @@
     renderAccuracy(accuracy);
     const served = await model;
     renderModel(served);
+    state.history = (await versions).versions || [];
+    renderTimeline();
     if (!state.next && !(served instanceof Error) && !isFeedTicker()) makeForecast(ticker);
     scheduleRender();
     connect();
@@ -275,6 +280,66 @@
       renderFeed();
     });
     on("reset", () => restart());
+    on("drift", (d) => {
+      if (d.ticker !== state.ticker) return;
+      renderDrift(d);
+      if (d.status === "drift") refreshHistorySoon();
+    });
+    on("model", (m) => {
+      if (m.ticker !== state.ticker) return;
+      api(`/v1/models/${encodeURIComponent(m.ticker)}`).then(renderModel, () => {});
+      refreshHistorySoon(0);
+    });
+  }
+
+  function refreshHistorySoon(delay = 3000) {
+    if (state.historyTimer) return;
+    state.historyTimer = setTimeout(async () => {
+      state.historyTimer = null;
+      const t = encodeURIComponent(state.ticker);
+      const out = await api(`/v1/models/${t}/history`).catch(() => null);
+      if (!out) return;
+      state.history = out.versions || [];
+      renderTimeline();
+      scheduleRender();
+    }, delay);
+  }
+
+  function renderDrift(d) {
+    const el = $("drift");
+    el.dataset.state = d.status;
+    const which = d.drifted && d.drifted.length ? ` (${d.drifted.join(", ")})` : "";
+    el.textContent = `${d.status}${which} · as of ${d.as_of}`;
+  }
+
+  // One marker per retrain or promotion, at the last bar its model saw.
+  function timelineEvents() {
+    return (state.history || [])
+      .map((v) => ({ ...v, at: v.data_date || v.trained_to }))
+      .filter((v) => v.at && (v.trigger || v.served_from));
+  }
+
+  function renderTimeline() {
+    const el = $("timeline");
+    const events = timelineEvents();
+    if (!events.length) {
+      el.innerHTML = `<li class="muted">no versions registered</li>`;
+      return;
+    }
+    el.innerHTML = events
+      .map((v) => {
+        const decision = v.decision || (v.served_from ? "promoted" : "registered");
+        const p = v.p_value_vs_naive == null ? "not tested" : `p = ${v.p_value_vs_naive.toFixed(3)}`;
+        const margin = v.margin == null ? "" : `, margin ${(100 * v.margin).toFixed(2)} %`;
+        const now = v.champion ? " · <strong>serving</strong>" : "";
+        return (
+          `<li data-testid="timeline-entry" data-decision="${esc(decision)}">` +
+          `<time>${esc(v.at)}</time> v${esc(v.version)} ${esc(v.model || "?")} · ` +
+          `${esc(v.trigger || "manual")} · <span class="decision">${esc(decision)}</span> ` +
+          `<span class="muted">(vs naive ${p}${margin})</span>${now}</li>`
+        );
+      })
+      .join("");
   }
 
   function onBar(bar) {
@@ -371,8 +436,11 @@
           `95% ${next.lower_95.toFixed(2)}–${next.upper_95.toFixed(2)})<extra></extra>`,
       });
     }
+    // other scripts (decisions.js) add their own traces through this hook
+    if (typeof tc.extraTraces === "function") traces.push(...tc.extraTraces(state.ticker));
     return traces;
   }
+  tc.render = () => scheduleRender();
 
   function visibleRange() {
     const last = lastDate();
@@ -414,6 +482,7 @@
       paper_bgcolor: "#fff",
       plot_bgcolor: "#fff",
     };
+    addModelMarkers(layout);
     if (state.range === "custom" && gd && gd.layout && gd.layout.xaxis) {
       layout.xaxis.range = gd.layout.xaxis.range;
       layout.yaxis.range = gd.layout.yaxis.range;
@@ -427,6 +496,20 @@
       if (y2) layout.yaxis2.range = y2;
     }
     return layout;
+  }
+
+  // Promotions (green) and refusals (orange) as vertical lines, labelled, on the price chart.
+  function addModelMarkers(layout) {
+    const events = timelineEvents();
+    const colour = (v) => ((v.decision || "promoted") === "refused" ? "#d9822b" : "#2e7d32");
+    layout.shapes = events.map((v) => ({
+      type: "line", xref: "x", yref: "paper", x0: v.at, x1: v.at, y0: 0.22, y1: 1,
+      line: { color: colour(v), width: 1, dash: "dot" },
+    }));
+    layout.annotations = events.map((v) => ({
+      x: v.at, xref: "x", y: 1, yref: "paper", yanchor: "bottom", showarrow: false,
+      text: `v${v.version} ${v.decision || "promoted"}`, font: { size: 10, color: colour(v) },
+    }));
   }
 
   async function renderChart() {
@@ -563,14 +646,18 @@
     }
     const skill = model.skill == null ? "–" : `${(100 * model.skill).toFixed(2)} %`;
     const rel = model.relative_mae == null ? "–" : model.relative_mae.toFixed(3);
-    let warning = "";
+    let warning = model.warning
+      ? `<p class="warning" data-testid="fallback-warning">${esc(model.warning)}</p>`
+      : "";
     if (model.serving_naive) {
-      warning =
+      warning +=
         `<p class="warning" data-testid="naive-warning">Serving naive: no trained model beat ` +
         `“tomorrow = today” out of sample, so the forecast is the last close.</p>`;
     } else if (!model.beats_naive) {
-      warning = `<p class="warning" data-testid="naive-warning">This model did not beat naive in walk-forward validation.</p>`;
+      warning += `<p class="warning" data-testid="naive-warning">This model is not significantly better than naive in walk-forward validation.</p>`;
     }
+    const pval = model.beats_naive_p_value == null ? "not tested" : `p = ${model.beats_naive_p_value.toFixed(3)}`;
+    const verdict = model.beats_naive ? "yes" : "no";
     const cursor = isFeedTicker() && state.feed.kind === "replay" ? state.feed.cursor : null;
     if (cursor && model.trained_to && model.trained_to > cursor) {
       warning +=
@@ -581,6 +668,7 @@
       `<dl class="facts"><dt>champion</dt><dd>${esc(model.model)} · version ${esc(model.version)}</dd>` +
       `<dt>trained on</dt><dd>${esc(model.trained_from || "?")} → ${esc(model.trained_to || "?")}</dd>` +
       `<dt>skill vs naive</dt><dd>${skill} <span class="muted">(walk-forward, relative MAE ${rel})</span></dd>` +
+      `<dt>beats naive</dt><dd data-testid="beats-naive">${verdict} <span class="muted">(Diebold–Mariano ${pval}, α = ${model.alpha ?? 0.05})</span></dd>` +
       `<dt>loaded</dt><dd>${esc((model.loaded_at || "").slice(0, 19).replace("T", " "))} UTC</dd></dl>${warning}`;
   }
 

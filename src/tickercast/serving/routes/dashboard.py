@@ -16,7 +16,7 @@ from tickercast.serving.deps import SettingsDep
 
 router = APIRouter(include_in_schema=False)
 
-_OWN_ASSETS = ("dashboard.js", "dashboard.css")
+_OWN_ASSETS = ("dashboard.js", "dashboard.css", "decisions.js")
 
 
 @lru_cache(maxsize=1)

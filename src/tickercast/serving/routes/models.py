@@ -27,9 +27,13 @@ def _public(served: ServedModel) -> ServedModelPublic:
         relative_mae=relative if finite else None,
         skill=1 - relative if finite else None,
         beats_naive=bool(getattr(info, "beats_naive", False)),
+        beats_naive_p_value=getattr(info, "p_value", None),
+        margin=getattr(info, "margin", None),
+        alpha=getattr(info, "alpha", None),
         serving_naive=served.model.name == "naive",
         metrics={k: v for k, v in getattr(info, "metrics", {}).items() if math.isfinite(v)},
         loaded_at=served.loaded_at,
+        warning=served.warning,
     )
 
 

@@ -15,9 +15,10 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/metrics", response_class=Response, responses=problem_responses())
-def metrics(metrics: MetricsDep) -> Response:
+async def metrics(metrics: MetricsDep) -> Response:
     """Prometheus text format: requests and latency per route, predictions per model
-    version, model reloads and refusals, prediction writer queue depth."""
+    version, model reloads and refusals, prediction writer queue depth. Runs on the event
+    loop (rendering takes well under a millisecond), so a full thread pool cannot block it."""
     return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -26,6 +27,6 @@ def metrics(metrics: MetricsDep) -> Response:
 )
 async def reload_models(request: Request, store: ModelStoreDep) -> list[ReloadPublic]:
     """Check the registry now and load every changed champion (a refused version is retried)."""
-    tickers = request.app.state.served_tickers()
+    tickers = await run_in_threadpool(request.app.state.served_tickers)  # reads the database
     results = await run_in_threadpool(store.refresh, tickers, force=True)
     return [ReloadPublic(**r.__dict__) for r in results]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from tickercast.errors import ModelError
-from tickercast.training.intervals import (
+from tickercast.models.calibration import (
     AdaptiveConformal,
     Calibration,
     conformal_quantile,
@@ -58,3 +58,43 @@ def test_calibration_round_trips_through_dict() -> None:
     assert again.level_shift == {80: 1.5}
     with pytest.raises(ModelError, match="malformed"):
         Calibration.from_dict({"scores": [1.0]})
+
+
+def _walk(returns: np.ndarray) -> np.ndarray:
+    return 100 * np.exp(np.concatenate([[0.0], np.cumsum(returns)]))
+
+
+def test_horizon_quantiles_follow_sqrt_h_on_a_random_walk_and_shrink_when_mean_reverting() -> None:
+    from tickercast.models import create_model
+
+    rng = np.random.default_rng(0)
+    iid = rng.normal(0, 0.01, 2000)
+    walk = create_model("naive", calib_size=1000).fit(_walk(iid)).calibration_
+    q30 = walk.horizon_q[80][29]
+    assert len(walk.horizon_q[80]) == 30 and len(walk.horizon_q[95]) == 30
+    assert q30 == pytest.approx(walk.quantile(80), rel=0.2)  # independent errors: √h holds
+    shocks = rng.normal(0, 0.01, 2001)
+    reverting = shocks[1:] - 0.9 * shocks[:-1]  # today's move undoes most of yesterday's
+    mr = create_model("naive", calib_size=1000).fit(_walk(reverting)).calibration_
+    assert mr.horizon_q[80][29] < 0.5 * mr.quantile(80)  # √h alone would be twice too wide
+
+
+def test_forecast_path_uses_per_horizon_quantiles_and_they_survive_save_load(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tickercast.models import create_model, load_model
+
+    rng = np.random.default_rng(1)
+    shocks = rng.normal(0, 0.01, 801)
+    prices = _walk(shocks[1:] - 0.9 * shocks[:-1])
+    model = create_model("naive").fit(prices)
+    path = model.forecast_path(prices, 30)
+    half = np.log(path.upper[80] / path.point)
+    scale = model.calibration_.scale(np.diff(np.log(prices[-7:]))[None, :])[0]
+    expected = scale * np.maximum.accumulate(
+        np.sqrt(np.arange(1, 31))
+        * np.array([model.calibration_.horizon_quantile(80, h) for h in range(1, 31)])
+    )
+    np.testing.assert_allclose(half, expected, rtol=1e-12)
+    model.save(tmp_path / "m")
+    again = load_model(tmp_path / "m")
+    np.testing.assert_array_equal(again.forecast_path(prices, 30).upper[95], path.upper[95])
+    assert Calibration.from_dict({"scores": [1.0], "vol_ref": 0.01}).horizon_quantile(80, 5) == 1.0

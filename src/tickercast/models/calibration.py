@@ -89,6 +89,17 @@ class Calibration:
     vol_ref: float
     vol_weight: float = 0.5
     level_shift: dict[int, float] = field(default_factory=dict)
+    horizon_q: dict[int, list[float]] = field(default_factory=dict)
+    """Per level, the conformal quantile of h-step scores for h = 1, 2, ... (``horizon_q[lv]
+    [h - 1]``), on the √h-widened scale: corrects √h where errors are not independent."""
+
+    def horizon_quantile(self, level: int, horizon: int) -> float:
+        """The quantile for an ``horizon``-step interval (√h scale); the one-step quantile
+        when no per-horizon calibration exists (models saved before it) or for h = 1."""
+        qs = self.horizon_q.get(level)
+        if horizon <= 1 or not qs:
+            return self.quantile(level)
+        return float(qs[min(horizon, len(qs)) - 1])
 
     def quantile(self, level: int) -> float:
         effective = min(max(level + self.level_shift.get(level, 0.0), 1.0), 99.9)
@@ -103,6 +114,7 @@ class Calibration:
             "vol_ref": float(self.vol_ref),
             "vol_weight": float(self.vol_weight),
             "level_shift": {str(k): float(v) for k, v in self.level_shift.items()},
+            "horizon_q": {str(k): [float(q) for q in v] for k, v in self.horizon_q.items()},
         }
 
     @classmethod
@@ -113,6 +125,9 @@ class Calibration:
                 vol_ref=float(data["vol_ref"]),
                 vol_weight=float(data.get("vol_weight", 0.5)),
                 level_shift={int(k): float(v) for k, v in data.get("level_shift", {}).items()},
+                horizon_q={
+                    int(k): [float(q) for q in v] for k, v in data.get("horizon_q", {}).items()
+                },
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"calibration data is malformed ({exc}); retrain the model") from exc

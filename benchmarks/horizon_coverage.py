@@ -1,0 +1,71 @@
+"""Walk-forward coverage of the multi-step intervals per horizon (1, 5, 10, 20, 30 days).
+
+For each bundled ticker, the model is refit every ``--refit-every`` days on all closes before
+the block (as in walk-forward validation); from each origin in the last ``--test-days`` days
+``forecast_path`` gives 30 steps with 80%/95% intervals, and each step is checked against the
+close h bars later. This is the path `GET /v1/tickers/{t}/forecast?horizon=30` serves.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/horizon_coverage.py [--model naive]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tickercast.models import create_model
+
+SAMPLES = Path(__file__).parents[1] / "src" / "tickercast" / "data" / "samples"
+TICKERS = ("AMZN", "AAPL", "MSFT", "GOOG", "NVDA")
+HORIZONS = (1, 5, 10, 20, 30)
+LEVELS = (80, 95)
+
+
+def coverage(
+    prices: np.ndarray, model_name: str, test_days: int, refit_every: int
+) -> dict[int, dict[int, float]]:
+    n = prices.size
+    h_max = max(HORIZONS)
+    start = n - test_days - h_max
+    hits = {h: {lv: [] for lv in LEVELS} for h in HORIZONS}  # type: ignore[var-annotated]
+    model = None
+    for i, origin in enumerate(range(start, n - h_max)):
+        if i % refit_every == 0:
+            model = create_model(model_name).fit(prices[: origin + 1])
+        assert model is not None
+        path = model.forecast_path(prices[: origin + 1], h_max, levels=LEVELS)
+        for h in HORIZONS:
+            actual = prices[origin + h]
+            for lv in LEVELS:
+                hits[h][lv].append(path.lower[lv][h - 1] <= actual <= path.upper[lv][h - 1])
+    return {h: {lv: 100 * float(np.mean(hits[h][lv])) for lv in LEVELS} for h in HORIZONS}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default="naive")
+    parser.add_argument("--test-days", type=int, default=500)
+    parser.add_argument("--refit-every", type=int, default=20)
+    args = parser.parse_args()
+    print(
+        f"model {args.model}, {args.test_days} origins per ticker, refit every {args.refit_every}"
+    )
+    print("\n| ticker | " + " | ".join(f"h={h} cov 80 / 95" for h in HORIZONS) + " |")
+    print("|---|" + "---:|" * len(HORIZONS))
+    table = {}
+    for ticker in TICKERS:
+        prices = pd.read_csv(SAMPLES / f"{ticker}.csv")["Close"].to_numpy(dtype=np.float64)
+        cov = coverage(prices, args.model, args.test_days, args.refit_every)
+        table[ticker] = cov
+        cells = " | ".join(f"{cov[h][80]:.1f} / {cov[h][95]:.1f}" for h in HORIZONS)
+        print(f"| {ticker} | {cells} |", flush=True)
+    mean = {h: {lv: np.mean([table[t][h][lv] for t in TICKERS]) for lv in LEVELS} for h in HORIZONS}
+    cells = " | ".join(f"{mean[h][80]:.1f} / {mean[h][95]:.1f}" for h in HORIZONS)
+    print(f"| mean | {cells} |")
+
+
+if __name__ == "__main__":
+    main()

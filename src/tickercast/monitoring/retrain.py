@@ -1,0 +1,138 @@
+"""Retrain a ticker: data up to now, walk-forward on the recent window, the gate, a record.
+
+The record goes to MLflow: the new run carries the trigger, the drift report that caused it
+and the gate's decision (tags + ``retrain/drift.json``), and the new version is tagged with the
+trigger, the decision and the data date, which ``GET /v1/models/{t}/history`` reads back.
+Runs in the worker process or the CLI, never in a request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tickercast.config import Settings
+from tickercast.errors import ModelNotFound
+from tickercast.monitoring.policy import RetrainPolicy, Trigger, trigger_for
+from tickercast.monitoring.report import DriftReport
+from tickercast.monitoring.service import drift_report_for
+
+__all__ = ["RetrainOutcome", "retrain"]
+
+
+@dataclass
+class RetrainOutcome:
+    """What ``tickercast retrain`` prints: trigger, candidate metrics and p-values, decision."""
+
+    ticker: str
+    trigger: Trigger | None
+    retrained: bool
+    reason: str
+    drift: DriftReport | None
+    version: str | None = None
+    run_id: str | None = None
+    candidate: dict[str, Any] | None = None
+    decision: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ticker": self.ticker,
+            "trigger": self.trigger,
+            "retrained": self.retrained,
+            "reason": self.reason,
+            "drift": self.drift.to_dict() if self.drift else None,
+            "version": self.version,
+            "run_id": self.run_id,
+            "candidate": self.candidate,
+            "decision": self.decision,
+        }
+
+
+def retrain(
+    ticker: str,
+    settings: Settings,
+    *,
+    if_drift: bool = False,
+    as_of: dt.date | None = None,
+    model_name: str | None = None,
+    test_days: int | None = None,
+    refit_every: int | None = None,
+    progress: bool = False,
+) -> RetrainOutcome:
+    """Retrain on closes up to ``as_of`` (default: all stored). With ``if_drift`` only when the
+    policy says so (drift, or a champion older than ``retrain_max_age_days`` bars)."""
+    from tickercast.storage.closes import load_closes
+    from tickercast.training import pipeline, registry
+
+    ticker = registry.check_ticker(ticker)
+    dates, closes = load_closes(ticker, settings)
+    if as_of is not None:
+        keep = dates <= np.datetime64(as_of, "D")
+        dates, closes = dates[keep], closes[keep]
+    report: DriftReport | None = None
+    trigger: Trigger | None = "on_demand"
+    try:
+        champion, info = registry.load_champion(ticker, settings)
+        report = drift_report_for(ticker, champion, dates, closes, version=info.version)
+    except ModelNotFound:
+        champion = None
+    if if_drift:
+        policy = RetrainPolicy(max_age_days=settings.retrain_max_age_days)
+        trigger = trigger_for(report, policy) if report is not None else "on_demand"
+        if trigger is None:
+            return RetrainOutcome(
+                ticker,
+                None,
+                False,
+                f"{ticker} status is {report.status if report else '?'}; no retrain needed "
+                f"(champion {report.monitored_days if report else 0} bars old, max "
+                f"{settings.retrain_max_age_days})",
+                report,
+            )
+    name = model_name or settings.retrain_model
+    result = pipeline.train(
+        ticker,
+        name,
+        closes,
+        dates,
+        settings,
+        register=True,
+        test_days=test_days or settings.retrain_test_days,
+        refit_every=refit_every or settings.retrain_refit_every,
+        progress=progress,
+    )
+    assert result.decision is not None and result.version is not None
+    candidate = {
+        "model": name,
+        "relative_mae": result.metrics["relative_mae"],
+        "vs_naive": result.verdict.to_dict() if result.verdict else None,
+        "vs_champion": result.decision.details.get("vs_champion"),
+        "test_start": result.validation.test_start,
+        "test_end": result.validation.test_end,
+    }
+    decision = result.decision.to_dict()
+    registry.record_retrain(
+        ticker,
+        result.run_id,
+        result.version,
+        trigger=str(trigger),
+        promoted=result.decision.promoted,
+        data_date=str(dates[-1]),
+        drift=report.to_dict() if report else None,
+        decision=decision,
+        settings=settings,
+    )
+    return RetrainOutcome(
+        ticker,
+        trigger,
+        True,
+        result.decision.reason,
+        report,
+        result.version,
+        result.run_id,
+        candidate,
+        decision,
+    )
