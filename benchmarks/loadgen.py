@@ -47,6 +47,15 @@ def wrk(
         "requests": number(r"(\d+) requests in"),
         "p50": ms("50%"),
         "p99": ms("99%"),
+        "max": _max_ms(out),
         "errors": number(r"Non-2xx or 3xx responses: (\d+)"),
         "socket_errors": float(sum(int(g) for g in socket.groups())) if socket else 0.0,
     }
+
+
+def _max_ms(out: str) -> float:
+    """The Max column of wrk's ``Latency`` thread-stats line, in ms."""
+    match = re.search(r"Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)\b", out)
+    return (
+        float(match.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[match.group(2)] if match else 0.0
+    )

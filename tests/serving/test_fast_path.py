@@ -61,3 +61,47 @@ def test_fast_path_answers_like_fastapi_route(champion_settings: Settings) -> No
         assert media_type == "application/problem+json"
         assert isinstance(body, dict) and body["status"] == status
         assert {"type", "title", "status", "detail"} <= set(body)
+
+
+def test_fast_path_yields_to_the_event_loop_per_request(champion_settings: Settings) -> None:
+    """Issue 9: a request answered in one task step starves other connections at c=64.
+
+    Another task on the loop must get to run between the request being read and its answer."""
+    import asyncio
+
+    from starlette.types import Message
+
+    from tickercast.serving.app import create_app
+
+    app = create_app(champion_settings)
+
+    async def scenario() -> list[str]:
+        events: list[str] = []
+        body = b'{"prices": ' + SEVEN + b"}"
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: Message) -> None:
+            events.append(message["type"])
+
+        async def other_connection() -> None:
+            events.append("other task ran")
+
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": "/predict_next_price",
+            "raw_path": b"/predict_next_price",
+            "query_string": b"",
+            "headers": [(b"content-type", b"application/json")],
+            "app": app,
+        }
+        async with app.router.lifespan_context(app):
+            request = asyncio.ensure_future(app(scope, receive, send))
+            other = asyncio.ensure_future(other_connection())
+            await asyncio.gather(request, other)
+        return events
+
+    events = asyncio.run(scenario())
+    assert events == ["other task ran", "http.response.start", "http.response.body"]

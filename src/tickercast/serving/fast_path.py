@@ -11,6 +11,7 @@ same strict ``model_validate_json``; a test checks both paths answer alike.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -64,6 +65,11 @@ class PredictNextPriceFastPath:
                 pass
             else:
                 payload = orjson.dumps({"result": result})
+                # Yield to the event loop once per request. Without it a request is read,
+                # predicted and answered in one task step, and under saturation (c=64) the
+                # loop serves the connections unevenly: p99 ~3-8x the trivial app's while
+                # requests/s matched. With it: see "Tail latency" in benchmarks/README.md.
+                await asyncio.sleep(0)
                 await send(
                     {
                         "type": "http.response.start",
