@@ -82,10 +82,16 @@ class DecideRequest(BaseModel):
 
     ticker: str | None = Field(None, description="Default: the service's default ticker.")
     prices: list[float] | None = Field(
-        None, max_length=10_000, description="Recent closes, oldest first (else stored history)."
+        None,
+        min_length=7,
+        max_length=10_000,
+        description="Recent closes, oldest first, at least 7 (else stored history).",
     )
     volumes: list[float] | None = Field(
-        None, max_length=10_000, description="Daily volumes aligned with prices (volume cap)."
+        None,
+        min_length=7,
+        max_length=10_000,
+        description="Daily volumes aligned with prices (volume cap).",
     )
     position: PositionIn = Field(default_factory=lambda: PositionIn(weight=0.0))
     risk: RiskIn = Field(default_factory=RiskIn)

@@ -19,20 +19,18 @@ from tickercast.errors import FieldError
 from tickercast.serving import forecasting
 from tickercast.serving.decide_schemas import DecideRequest, DecisionPublic
 from tickercast.serving.deps import ModelStoreDep, SessionDep, SettingsDep, valid_ticker_id
-from tickercast.serving.problem_details import PROBLEM_JSON, ProblemRoute
+from tickercast.serving.problem_details import ProblemRoute
+from tickercast.serving.problems import problem_responses
 from tickercast.serving.responses import json_response
 from tickercast.storage import repository
 
 router = APIRouter(tags=["decisions"], route_class=ProblemRoute)
 
-_PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "Unknown ticker or no champion model.", **_PROBLEM},
-    422: {"description": "Invalid request; `errors` names each field.", **_PROBLEM},
-}
+_ERRORS = problem_responses(404, 422, 503)
+_BODY_ERRORS = problem_responses(400, 404, 413, 415, 422, 503)
 
 
-@router.post("/v1/decide", response_model=DecisionPublic, responses=_ERRORS)
+@router.post("/v1/decide", response_model=DecisionPublic, responses=_BODY_ERRORS)
 def decide_now(
     body: DecideRequest, store: ModelStoreDep, settings: SettingsDep, session: SessionDep
 ) -> DecisionPublic:
