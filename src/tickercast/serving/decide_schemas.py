@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from tickercast.serving.schemas import ModelRefPublic
+from tickercast.serving.schemas import ModelRefPublic, Price
+
+Volume = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 __all__ = ["CostsIn", "DecideRequest", "DecisionPublic", "PositionIn", "RiskIn"]
 
@@ -81,13 +83,13 @@ class DecideRequest(BaseModel):
     )
 
     ticker: str | None = Field(None, description="Default: the service's default ticker.")
-    prices: list[float] | None = Field(
+    prices: list[Price] | None = Field(
         None,
         min_length=7,
         max_length=10_000,
         description="Recent closes, oldest first, at least 7 (else stored history).",
     )
-    volumes: list[float] | None = Field(
+    volumes: list[Volume] | None = Field(
         None,
         min_length=7,
         max_length=10_000,
