@@ -13,11 +13,12 @@ Volume = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 __all__ = ["CostsIn", "DecideRequest", "DecisionPublic", "PositionIn", "RiskIn"]
 
-_STRICT = ConfigDict(allow_inf_nan=False, extra="forbid")
+_STRICT = ConfigDict(strict=True, allow_inf_nan=False, extra="forbid")
 
 
 class PositionIn(BaseModel):
-    """``{shares, cash}`` (exact quantities) or ``{weight}`` (optionally with ``equity``)."""
+    """``{shares, cash}`` (exact quantities) or ``{weight}`` (optionally with ``equity``);
+    ``{}`` is no position (weight 0)."""
 
     model_config = _STRICT
 
@@ -36,7 +37,7 @@ class PositionIn(BaseModel):
         if exact and (self.shares is None or self.cash is None):
             raise ValueError("shares and cash go together; give both")
         if not exact and self.weight is None:
-            raise ValueError("give shares and cash, or weight")
+            self.weight = 0.0
         return self
 
 
@@ -67,6 +68,7 @@ class CostsIn(BaseModel):
 
 class DecideRequest(BaseModel):
     model_config = ConfigDict(
+        strict=True,
         allow_inf_nan=False,
         extra="forbid",
         json_schema_extra={
