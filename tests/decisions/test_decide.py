@@ -92,13 +92,21 @@ def test_weight_without_equity_gives_no_quantity() -> None:
     assert d.action == "buy" and d.quantity is None
 
 
+def test_fixed_cost_without_equity_is_left_out_and_said() -> None:
+    d = decide(
+        **forecast(0.5), position=Position(weight=0.1), costs=Costs(fixed=1), risk=RiskLimits()
+    )
+    assert d.reason.endswith(
+        "costs.fixed not applied: give position.shares and cash, or position.equity."
+    )
+
+
 @pytest.mark.parametrize(
     ("position", "costs", "loc"),
     [
         (Position(shares=1), Costs(), ("position", "cash")),
         (Position(shares=-200, cash=100), Costs(), ("position",)),
         (Position(weight=0.1, shares=1, cash=1), Costs(), ("position",)),
-        (Position(weight=0.1), Costs(fixed=1), ("position", "equity")),
     ],
 )
 def test_bad_positions_name_the_field(position: Position, costs: Costs, loc: tuple) -> None:  # type: ignore[type-arg]

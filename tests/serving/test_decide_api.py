@@ -45,7 +45,6 @@ def test_decide_from_given_prices(served: httpx.Client) -> None:
         ({"prices": [1.0, 2.0]}, ["body", "prices"]),
         ({"prices": [1.0, -2.0, 3, 4, 5, 6, 7]}, ["body", "prices"]),
         ({"prices": PRICES, "volumes": [1, 2]}, ["body"]),
-        ({"position": {"weight": 0.1}, "costs": {"fixed": 2}}, ["body", "position", "equity"]),
         ({"position": {"shares": -100, "cash": 10}}, ["body", "position"]),
     ],
 )
@@ -116,3 +115,9 @@ def test_champion_backtest_for_the_dashboard(served: httpx.Client) -> None:
     bad = served.get("/v1/tickers/AMZN/backtest", params={"fill": "noon"})
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["loc"] == ["query", "fill"]
+
+
+def test_fixed_cost_without_account_size_is_left_out_and_said(served: httpx.Client) -> None:
+    r = served.post("/v1/decide", json={"position": {"weight": 0.1}, "costs": {"fixed": 2}})
+    assert r.status_code == 200, r.text
+    assert "costs.fixed not applied" in r.json()["reason"]

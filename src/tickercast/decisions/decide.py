@@ -124,12 +124,13 @@ def decide(
     )
     mu, sigma, prob_up = float(dist.mu[0]), float(dist.sigma[0]), float(dist.prob_up[0])
     held, equity = position.resolve(last_price)
-    if costs.fixed > 0 and equity is None:
-        raise FieldError(
-            ("position", "equity"),
-            "costs.fixed needs the account's size: give position.shares and cash, or "
-            "position.equity with the weight",
-        )
+    # A fixed cost per trade is weighed against the account's size; without one it cannot
+    # be, and the answer says it was left out rather than refusing a valid request.
+    unpriced = (
+        " costs.fixed not applied: give position.shares and cash, or position.equity."
+        if costs.fixed > 0 and equity is None
+        else ""
+    )
     target = float(sizing_weight(np.array([mu]), np.array([sigma]), risk)[0])
     max_step = volume_cap_weight(adv_shares, last_price, equity or math.nan, risk)
     fixed_fraction = costs.fixed / equity if equity else 0.0
@@ -145,6 +146,7 @@ def decide(
     forecast = f"expected log return {_pct(mu)} (P(up) {prob_up:.3f}, sigma {100 * sigma:.2f}%)"
 
     def answer(action: str, weight: float, quantity: int | None, reason: str) -> Decision:
+        reason += unpriced
         return Decision(action, held, weight, quantity, mu, prob_up, sigma, edge, reason)
 
     if not has_edge:
