@@ -17,11 +17,18 @@ def pinned(cmd: list[str], cpu: int | None) -> list[str]:
 
 
 def wrk(
-    url: str, seconds: int, *, connections: int = 64, cpu: int | None = None
+    url: str,
+    seconds: int,
+    *,
+    connections: int = 64,
+    cpu: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, float]:
     """POST the original body to ``url`` for ``seconds``: requests/s, p50/p99 in ms, errors."""
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     command = [
         "wrk",
+        *extra,
         "-t1" if cpu is not None else "-t2",
         f"-c{connections}",
         f"-d{seconds}s",

@@ -22,6 +22,7 @@ from tickercast.data.providers import BundledProvider
 from tickercast.storage.migrate import upgrade
 
 POSTGRES_ENV = "TICKERCAST_TEST_POSTGRES_URL"
+REDIS_ENV = "TICKERCAST_TEST_REDIS_URL"
 
 
 def _postgres_base_url() -> str:
@@ -154,3 +155,34 @@ def champion_settings_any_db(
 ) -> Settings:
     """The same on both SQLite and PostgreSQL, for tests about what gets stored."""
     return _with_champion(settings, registry_template, monkeypatch)
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The real Redis (TICKERCAST_TEST_REDIS_URL, default 127.0.0.1:6379); with CI=true a
+    missing server fails the test instead of skipping it."""
+    import redis
+
+    url = os.environ.get(REDIS_ENV, "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        reason = f"Redis at {url} is not reachable: {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI requires Redis: {reason}")
+        pytest.skip(reason)
+    yield url
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    import redis
+
+    prefix = f"tc-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()

@@ -93,6 +93,30 @@ class Settings(BaseSettings):
         None, description="URL the poll feed asks for bars (may hold {ticker})."
     )
     feed_every_s: float = Field(60.0, gt=0, description="Seconds between two polls.")
+    auth: Literal["required", "optional"] = Field(
+        "optional",
+        description="required: every read/predict call needs a key with the scope; optional: "
+        "anonymous callers may read and predict under a per-IP limit. Admin always needs a key.",
+    )
+    redis_url: str | None = Field(
+        None, description="Redis for rate-limit counters shared by workers and replicas."
+    )
+    redis_prefix: str = Field("tickercast", description="Prefix of every Redis key written.")
+    anonymous_rate: str = Field(
+        "300/minute", description="Per-IP limit of anonymous callers (optional mode); 'none'."
+    )
+    failed_auth_rate: str = Field(
+        "20/minute", description="Per-IP limit of failed authentications before 429."
+    )
+    key_rate: str = Field("600/minute", description="Default rate limit of a new key.")
+    key_quota: str = Field("100000/day", description="Default daily quota of a new key.")
+    metrics_public: bool = Field(False, description="Serve /metrics without an admin key.")
+    key_refresh_s: float = Field(
+        1.0, gt=0, description="How often a worker checks the database for changed keys."
+    )
+    usage_flush_s: float = Field(
+        5.0, gt=0, description="How often per-key usage counts are written to the database."
+    )
     gate_alpha: float = Field(
         0.05, gt=0, lt=1, description="Significance level of the Diebold-Mariano promotion gate."
     )

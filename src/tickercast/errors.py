@@ -12,6 +12,12 @@
     ├── ModelError                  a model cannot be fitted, loaded or used
     │   └── ModelUnavailable        the champion is broken and nothing can stand in; retry later
     ├── RequestTooLarge             a request exceeds a documented limit
+    ├── AccessError                 a caller may not do this (tickercast.access)
+    │   ├── AuthenticationError     no key, or a key that is malformed, unknown, revoked
+    │   │                           or expired (401)
+    │   ├── PermissionDenied        a valid key without the scope the route needs (403)
+    │   ├── RateLimited             a rate limit or daily quota is used up (429)
+    │   └── LimiterUnavailable      the rate-limit store (Redis) does not answer (503)
     └── DatabaseUnavailable         the database cannot be reached now; retry later
 
 Domain code raises these, never HTTPException: the API maps them to status codes in one
@@ -24,15 +30,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "AccessError",
+    "AuthenticationError",
     "ConfigError",
     "DataError",
     "DatabaseUnavailable",
     "FieldError",
+    "LimiterUnavailable",
     "ModelError",
     "ModelNotFound",
     "ModelUnavailable",
     "NotFoundError",
+    "PermissionDenied",
     "ProviderError",
+    "RateLimited",
     "RequestTooLarge",
     "RowProblem",
     "TickerNotFound",
@@ -109,6 +120,44 @@ class ModelUnavailable(ModelError):
 
 class RequestTooLarge(TickercastError):
     pass
+
+
+class AccessError(TickercastError):
+    """``key_id``: the (non-secret) id of the key refused, when one was recognised."""
+
+    def __init__(self, message: str, *, key_id: str | None = None) -> None:
+        super().__init__(message)
+        self.key_id = key_id
+
+
+class AuthenticationError(AccessError):
+    """No usable key. The message names what is wrong with it, never the key itself."""
+
+
+class PermissionDenied(AccessError):
+    pass
+
+
+class RateLimited(AccessError):
+    """``retry_after_s``: whole seconds until the refusing limit lets a request through."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after_s: int,
+        policy_field: str = "",
+        limit_field: str = "",
+        key_id: str | None = None,
+    ) -> None:
+        super().__init__(message, key_id=key_id)
+        self.retry_after_s = retry_after_s
+        self.policy_field = policy_field  # IETF RateLimit-Policy value of the refusing limit
+        self.limit_field = limit_field  # IETF RateLimit value (remaining 0, reset)
+
+
+class LimiterUnavailable(AccessError):
+    """Requests are refused (not let through unlimited) while the counters cannot be read."""
 
 
 class FieldError(ValidationError):

@@ -133,16 +133,38 @@ def test_image_serves_as_non_root_on_read_only_root_and_flushes_on_sigterm(
     ready = _wait_ready(base_url, cid)
     print(f"start-to-ready: {time.monotonic() - started:.1f} s")
     assert ready["status"] == "ready"
+    # the image serves with TICKERCAST_AUTH=required: the operator's first key, made in the
+    # container on its own database
+    made = _exec(
+        cid,
+        "tickercast",
+        "keys",
+        "create",
+        "--name",
+        "container-test",
+        "--scopes",
+        "admin,predict,read",
+        "--rate",
+        "none",
+        "--quota",
+        "none",
+        "--json",
+    )
+    key = {"X-API-Key": json.loads(made)["key"]}
+    assert httpx.get(f"{base_url}/v1/tickers", timeout=10).status_code == 401
 
     answer = httpx.post(
         f"{base_url}/predict_next_price",
         json={"prices": [228.0, 230.1, 229.5, 231.2, 232.0, 231.0, 231.4]},
+        headers=key,
         timeout=10,
     )
     assert answer.status_code == 200, answer.text
     assert set(answer.json()) == {"result"}
     assert 150 < answer.json()["result"] < 350
-    bad = httpx.post(f"{base_url}/predict_next_price", json={"prices": [1.0, 2.0]}, timeout=10)
+    bad = httpx.post(
+        f"{base_url}/predict_next_price", json={"prices": [1.0, 2.0]}, headers=key, timeout=10
+    )
     assert bad.status_code == 422
 
     # the serving process (PID 1) runs as 10001; only /data is writable
@@ -164,10 +186,10 @@ def test_image_serves_as_non_root_on_read_only_root_and_flushes_on_sigterm(
     # forecasts queue up in the writer (batch wait 60 s), then SIGTERM must flush them
     horizon = 10
     forecast = httpx.get(
-        f"{base_url}/v1/tickers/AMZN/forecast", params={"horizon": horizon}, timeout=10
+        f"{base_url}/v1/tickers/AMZN/forecast", params={"horizon": horizon}, headers=key, timeout=10
     )
     assert forecast.status_code == 200, forecast.text
-    metrics = httpx.get(f"{base_url}/metrics", timeout=10).text
+    metrics = httpx.get(f"{base_url}/metrics", headers=key, timeout=10).text
     queued = next(
         float(line.split()[1])
         for line in metrics.splitlines()

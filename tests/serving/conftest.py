@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.keys_helper import key_headers
 from tests.live_server import LiveServer, free_port
 from tickercast.config import Settings
 from tickercast.data.ingestion import ingest_table
@@ -30,10 +31,11 @@ def live(amzn_settings: Settings) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def served(champion_settings: Settings) -> Iterator[httpx.Client]:
-    """A live server with a champion loaded for AMZN."""
+    """A live server with a champion loaded for AMZN; the client sends an all-scope key."""
+    headers = key_headers(champion_settings)
     with (
         LiveServer(champion_settings) as server,
-        httpx.Client(base_url=server.url, timeout=30) as client,
+        httpx.Client(base_url=server.url, timeout=30, headers=headers) as client,
     ):
         client.server = server  # type: ignore[attr-defined]
         yield client

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.keys_helper import key_headers
 from tests.live_server import LiveServer
 from tickercast.config import Settings
 
@@ -46,7 +47,7 @@ def _answers(settings: Settings) -> list[tuple[int, str, object]]:
             answers.append((r.status_code, r.headers["content-type"], r.json()))
         r = client.post("/predict_next_price", content=_chunks(BODIES[-1][0]), headers=JSON)
         answers.append((r.status_code, r.headers["content-type"], r.json()))
-        metrics = client.get("/metrics").text
+        metrics = client.get("/metrics", headers=key_headers(settings, scopes="admin")).text
     assert 'route="/predict_next_price",status="200"} 2.0' in metrics
     return answers
 

@@ -9,6 +9,7 @@ so it is left out; so, for now, is POST /v1/decide, whose cross-field position r
 with cash, or a weight) JSON Schema cannot express: its 422s are tested in test_decide_api.py. The only settings beyond the defaults are in schemathesis.toml
 (413 counts as rejecting invalid data) and schemathesis_hooks.py (start <= end). The seed is fixed so CI is repeatable; set TICKERCAST_FUZZ_SEED to
 explore other inputs (``random`` for a fresh one).
+Runs in ``required`` auth mode, every request carrying an all-scope key.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from tests.keys_helper import make_key
 from tests.live_server import LiveServer
 from tickercast.config import Settings
 
@@ -43,10 +45,11 @@ def fuzz_server(
 
     root = tmp_path_factory.mktemp("fuzz")
     shutil.copy(registry_template / "mlflow.db", root / "mlflow.db")
-    settings = Settings(data_dir=root, model_poll_interval_s=3600)
+    settings = Settings(data_dir=root, model_poll_interval_s=3600, auth="required")
     upgrade(settings.resolved_database_url)
     ingest_table(BundledProvider().fetch("AMZN"), ticker="AMZN", settings=settings)
     with LiveServer(settings) as server:
+        server.key = make_key(settings)  # type: ignore[attr-defined]
         yield server
 
 
@@ -64,6 +67,8 @@ def test_schemathesis_all_checks_find_no_failure(fuzz_server: LiveServer, tmp_pa
         str(MAX_EXAMPLES),
         "--exclude-path-regex",
         "^/v1/stream/|^/v1/decide$",
+        "--header",
+        f"X-API-Key: {fuzz_server.key}",  # type: ignore[attr-defined]
         "--workers",
         "1",  # hypothesis' lambda descriptions call ast.parse, not thread-safe on 3.11
         "--no-color",

@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from tests.keys_helper import key_headers
 from tests.serving.conftest import LiveServer
 from tickercast.config import Settings
 from tickercast.data.providers import BundledProvider
@@ -23,10 +24,11 @@ def test_champion_swaps_under_load_without_failed_requests(champion_settings: Se
     answers: list[tuple[int, str | None]] = []
     stop = threading.Event()
 
+    predict_key = key_headers(champion_settings, scopes="predict")
     with LiveServer(champion_settings) as server:
 
         def hammer() -> None:
-            with httpx.Client(base_url=server.url, timeout=30) as client:
+            with httpx.Client(base_url=server.url, timeout=30, headers=predict_key) as client:
                 while not stop.is_set():
                     try:
                         r = client.post("/v1/predict", json={"prices": WEEK})
@@ -40,7 +42,8 @@ def test_champion_swaps_under_load_without_failed_requests(champion_settings: Se
             t.start()
         reloads = []
         try:
-            with httpx.Client(base_url=server.url, timeout=30) as admin:
+            admin_key = key_headers(champion_settings, scopes="admin")
+            with httpx.Client(base_url=server.url, timeout=30, headers=admin_key) as admin:
                 for version in ["2", "1", "2", "1", "2"]:
                     time.sleep(0.3)
                     registry.promote("AMZN", version, force=True, settings=champion_settings)
@@ -108,7 +111,11 @@ def _broken_version(settings: Settings) -> str:
 
 
 def test_broken_champion_is_refused_and_old_keeps_serving(champion_settings: Settings) -> None:
-    with LiveServer(champion_settings) as server, httpx.Client(base_url=server.url) as client:
+    headers = key_headers(champion_settings)
+    with (
+        LiveServer(champion_settings) as server,
+        httpx.Client(base_url=server.url, headers=headers) as client,
+    ):
         server.app.state.models.stop()  # only the admin call reloads in this test
         version = _broken_version(champion_settings)
         registry.promote("AMZN", version, force=True, settings=champion_settings)

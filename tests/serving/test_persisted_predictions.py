@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.keys_helper import key_headers
 from tests.serving.conftest import LiveServer, free_port
 from tests.serving.helpers import stored_predictions
 from tickercast.config import Settings
@@ -24,7 +25,11 @@ def test_forecast_is_scored_when_actual_arrives(
     champion_settings_any_db: Settings, tmp_path: Path
 ) -> None:
     settings = champion_settings_any_db
-    with LiveServer(settings) as server, httpx.Client(base_url=server.url) as client:
+    headers = key_headers(settings, scopes="predict")
+    with (
+        LiveServer(settings) as server,
+        httpx.Client(base_url=server.url, headers=headers) as client,
+    ):
         body = client.get("/v1/tickers/AMZN/forecast", params={"horizon": 2}).json()
         server.app.state.writer.flush()
     (first, second) = stored_predictions(settings, "AMZN")
@@ -48,7 +53,11 @@ def test_forecast_is_scored_when_actual_arrives(
 
 
 def test_forecast_twice_from_same_data_is_stored_once(champion_settings: Settings) -> None:
-    with LiveServer(champion_settings) as server, httpx.Client(base_url=server.url) as client:
+    headers = key_headers(champion_settings, scopes="predict")
+    with (
+        LiveServer(champion_settings) as server,
+        httpx.Client(base_url=server.url, headers=headers) as client,
+    ):
         for _ in range(3):
             assert client.get("/v1/tickers/AMZN/forecast", params={"horizon": 3}).status_code == 200
         server.app.state.writer.flush()
@@ -85,13 +94,16 @@ def _serve(settings: Settings, port: int) -> subprocess.Popen[str]:
 
 def test_graceful_stop_flushes_queued_predictions(champion_settings: Settings) -> None:
     port = free_port()
+    headers = key_headers(champion_settings)
     process = _serve(champion_settings, port)
     try:
         response = httpx.get(
-            f"http://127.0.0.1:{port}/v1/tickers/AMZN/forecast", params={"horizon": 30}
+            f"http://127.0.0.1:{port}/v1/tickers/AMZN/forecast",
+            params={"horizon": 30},
+            headers=headers,
         )
         assert response.status_code == 200
-        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", headers=headers).text
         assert "tickercast_prediction_writer_queue_depth 30.0" in metrics
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from tickercast.cli import backtest, data, models, monitoring, predict, serve, setup, worker
+from tickercast.cli import backtest, data, keys, models, monitoring, predict, serve, setup, worker
 from tickercast.cli.common import configure_logging, fail
 from tickercast.config import get_settings
 from tickercast.errors import TickercastError
@@ -39,6 +39,7 @@ data.register(app)
 serve.register(app)
 predict.register(app)
 models.register(app)
+keys.register(app)
 backtest.register(app)
 monitoring.register(app)
 worker.register(app)

@@ -41,13 +41,21 @@ def predict(
             "full /predict_next_price URL."
         ),
     ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TICKERCAST_API_KEY",
+            help="API key for --host (needed when the service runs with TICKERCAST_AUTH="
+            "required); read from TICKERCAST_API_KEY so it stays out of the shell history.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Predict the next close (with 80/95% intervals) from the last prices."""
     values = _parse_prices(prices)
     settings = get_settings()
     ticker = (ticker or settings.default_ticker).upper()
-    answer = _remote(host, ticker, values) if host else _local(ticker, values)
+    answer = _remote(host, ticker, values, api_key) if host else _local(ticker, values)
     if as_json:
         print_json(answer)
         return
@@ -99,14 +107,15 @@ def _local(ticker: str, values: list[float]) -> dict[str, Any]:
     }
 
 
-def _remote(host: str, ticker: str, values: list[float]) -> dict[str, Any]:
+def _remote(host: str, ticker: str, values: list[float], api_key: str | None) -> dict[str, Any]:
     url = host.rstrip("/")
     original = url.endswith("/predict_next_price")
     if not original:
         url += "/v1/predict"
     body: dict[str, Any] = {"prices": values} if original else {"ticker": ticker, "prices": values}
     try:
-        response = httpx.post(url, json=body, timeout=30)
+        headers = {"X-API-Key": api_key} if api_key else {}
+        response = httpx.post(url, json=body, headers=headers, timeout=30)
     except httpx.HTTPError as exc:
         raise DataError(f"cannot reach {url}: {exc}") from exc
     if response.status_code != 200:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tickercast.cli.common import err_console
 from tickercast.config import get_settings
 from tickercast.errors import ConfigError
 
@@ -84,6 +86,7 @@ def serve(
             f"the live feed runs in one process; with --workers {workers} use --no-feed "
             "(or serve the dashboard from a single worker)"
         )
+    _warn_if_exposed(host or settings.host, settings.auth)
     if update_schedule is not None:
         feed["TICKERCAST_UPDATE_SCHEDULE"] = "true" if update_schedule else "false"
     scheduled = update_schedule if update_schedule is not None else settings.update_schedule
@@ -170,6 +173,26 @@ def _feed_environment(
         if every is not None:
             env["TICKERCAST_FEED_EVERY_S"] = str(every)
     return env
+
+
+def _warn_if_exposed(host: str, auth: str) -> None:
+    """Anonymous reads and predictions are fine on loopback, not on a network."""
+    if auth == "optional" and not _is_loopback(host):
+        err_console.print(
+            f"[yellow]warning:[/yellow] serving on {host} with TICKERCAST_AUTH=optional: anyone "
+            "who can reach this address may read and predict without a key (admin still "
+            "needs one). Set TICKERCAST_AUTH=required to expose the service.",
+            highlight=False,
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost may resolve to anything
 
 
 def _check_schema(url: str) -> None:

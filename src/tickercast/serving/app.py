@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import gc
 import logging
 import sys
@@ -10,17 +11,21 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from sqlalchemy.orm import sessionmaker
 from starlette.types import ASGIApp
 
 from tickercast import __version__
+from tickercast.access.gate import AccessControl, utc_now
 from tickercast.config import Settings, get_settings
 from tickercast.data.schedule import UpdateSchedule
+from tickercast.errors import AccessError
 from tickercast.live.events import EventHub
 from tickercast.live.feed import build_feed
 from tickercast.live.prediction_writer import PredictionWriter
+from tickercast.serving.auth import AccessMiddleware, access_error_response, document_access
 from tickercast.serving.batch_body import new_worker
 from tickercast.serving.body_limit import BodyLimitMiddleware
 from tickercast.serving.fast_path import PredictNextPriceFastPath
@@ -32,11 +37,13 @@ from tickercast.serving.routes import (
     dashboard,
     decide,
     health,
+    keys,
     live,
     models,
     monitoring,
     ops,
     predict,
+    session,
     tickers,
 )
 from tickercast.serving.unavailable import add_unavailable_handlers
@@ -48,7 +55,10 @@ __all__ = ["create_app"]
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], dt.datetime] = utc_now
+) -> FastAPI:
+    """The app; ``clock`` (UTC now) is what key expiry and daily quotas go by."""
     settings = settings or get_settings()
     metrics = Metrics()
 
@@ -77,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.models = store
         app.state.writer = writer
         app.state.served_tickers = served_tickers
+        app.state.access = AccessControl(settings, sessions, clock=clock)
+        app.state.access.start()
         writer.start()
         for result in await run_in_threadpool(store.refresh, served_tickers()):
             log.info("model %s: %s %s", result.ticker, result.outcome, result.detail)
@@ -110,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store.stop()
             app.state.batch_worker.close()
             writer.close()
+            app.state.access.close()  # writes the last usage counts
             engine.dispose()
 
     app = _TickercastAPI(
@@ -120,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_exception_handler(AccessError, _access_error)  # type: ignore[arg-type]
     add_unavailable_handlers(app, retry_after=settings.db_retry_after_s)
     for router in (health.router, tickers.router, predict.router, models.router, ops.router):
         app.include_router(router)
@@ -131,7 +145,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         decide.router,
     ):
         app.include_router(router)
+    for router in (keys.router, keys.usage_router, session.router):
+        app.include_router(router)
     app.add_middleware(BodyLimitMiddleware, default=64 * 1024, limits=predict.BODY_LIMITS)
+    app.add_middleware(AccessMiddleware)  # before the body limit: no key, nothing read
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.state.metrics = metrics
     app.fast_path = settings.fast_path
@@ -149,8 +166,12 @@ class _TickercastAPI(FastAPI):
 
     def openapi(self) -> dict[str, Any]:
         if not self.openapi_schema:
-            self.openapi_schema = document_problems(super().openapi())
+            self.openapi_schema = document_access(document_problems(super().openapi()))
         return self.openapi_schema
+
+
+async def _access_error(_request: Request, exc: AccessError) -> Response:
+    return access_error_response(exc)
 
 
 def _model_events(hub: EventHub, loop: asyncio.AbstractEventLoop) -> Callable[[ServedModel], None]:

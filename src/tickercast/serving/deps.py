@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from tickercast.access.gate import PUBLIC, AccessControl, Admission
 from tickercast.config import Settings
 from tickercast.errors import TickerNotFound
 from tickercast.live.events import EventHub
@@ -21,6 +22,8 @@ from tickercast.serving.model_store import ModelStore
 from tickercast.storage import repository
 
 __all__ = [
+    "AccessDep",
+    "AdmissionDep",
     "EventHubDep",
     "FeedDep",
     "MetricsDep",
@@ -69,7 +72,20 @@ async def get_event_hub(request: Request) -> EventHub:
     return hub
 
 
+async def get_access(request: Request) -> AccessControl:
+    access: AccessControl = request.app.state.access
+    return access
+
+
+async def get_admission(request: Request) -> Admission:
+    """Who the AccessMiddleware let this request through as."""
+    admission: Admission = request.scope.get("tickercast.admission", PUBLIC)
+    return admission
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+AccessDep = Annotated[AccessControl, Depends(get_access)]
+AdmissionDep = Annotated[Admission, Depends(get_admission)]
 ModelStoreDep = Annotated[ModelStore, Depends(get_model_store)]
 WriterDep = Annotated[PredictionWriter, Depends(get_writer)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]

@@ -7,6 +7,9 @@ Everything else (invalid or oversize bodies, other content types, no champion, a
 that is not finite) is handed on, body replayed, to the FastAPI route, so errors (problem
 details), status codes and the OpenAPI contract are the route's own. Both validate with the
 same strict ``model_validate_json``; a test checks both paths answer alike.
+
+Access control runs first, through the same ``serving.auth.authorize`` as every other
+route (key, scope, rate limit, quota), before the body is read.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import orjson
 from pydantic import ValidationError as PydanticValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tickercast.errors import TickercastError
+from tickercast.errors import AccessError, TickercastError
+from tickercast.serving.auth import authorize, rate_headers, record_usage, refuse_and_count
 from tickercast.serving.metrics import server_timing
 from tickercast.serving.schemas import PredictNextPriceRequest
 
@@ -55,9 +59,15 @@ class PredictNextPriceFastPath:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        state = scope["app"].state
+        try:
+            admission = authorize(state.access, scope)
+        except AccessError as exc:
+            status = await refuse_and_count(scope, receive, send, exc, state.metrics, PATH)
+            state.metrics.record_request("POST", PATH, status, time.perf_counter() - start)
+            return
         body, complete = await _read_body(receive, BODY_LIMIT)
         if complete:
-            state = scope["app"].state
             try:
                 request = PredictNextPriceRequest.model_validate_json(body)
                 result = next_price(state, request.prices)
@@ -78,11 +88,13 @@ class PredictNextPriceFastPath:
                             (b"content-type", b"application/json"),
                             (b"content-length", str(len(payload)).encode()),
                             server_timing(start),
+                            *rate_headers(admission),
                         ],
                     }
                 )
                 await send({"type": "http.response.body", "body": payload})
                 state.metrics.record_request("POST", PATH, 200, time.perf_counter() - start)
+                record_usage(state.metrics, state.access, admission, PATH, 200)
                 return
         await self.app(scope, _replay(body, receive, complete), send)
 

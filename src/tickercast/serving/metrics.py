@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 if TYPE_CHECKING:
     from tickercast.monitoring.report import DriftReport
 
-__all__ = ["Metrics", "MetricsMiddleware", "server_timing"]
+__all__ = ["Metrics", "MetricsMiddleware", "route_template", "server_timing"]
 
 _DRIFT_LEVEL = {"ok": 0, "warning": 1, "drift": 2}
 
@@ -59,6 +59,14 @@ class Metrics:
             "Predictions written to the database",
             registry=self.registry,
         )
+        self.key_requests = Counter(
+            "tickercast_api_key_requests",
+            "HTTP requests by API key id (never the secret; 'anonymous' or "
+            "'unauthenticated' without a valid key), route and status",
+            ["key_id", "route", "status"],
+            registry=self.registry,
+        )
+        self._key_children: dict[tuple[str, str, int], Counter] = {}
 
         self.drift_statistic = Gauge(
             "tickercast_drift_statistic",
@@ -85,6 +93,13 @@ class Metrics:
     def record_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
+
+    def count_key_request(self, key_id: str, route: str, status: int) -> None:
+        child = self._key_children.get((key_id, route, status))
+        if child is None:  # .labels() costs microseconds; the hot path reuses the child
+            child = self.key_requests.labels(key_id, route, str(status))
+            self._key_children[(key_id, route, status)] = child
+        child.inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -118,7 +133,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_status)
         finally:
             self.metrics.record_request(
-                scope["method"], _route_template(scope), status, time.perf_counter() - start
+                scope["method"], route_template(scope), status, time.perf_counter() - start
             )
 
 
@@ -127,7 +142,8 @@ def server_timing(start: float) -> tuple[bytes, bytes]:
     return (b"server-timing", b"app;dur=%.3f" % ((time.perf_counter() - start) * 1000))
 
 
-def _route_template(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
+    """The matched route's path template (``/v1/tickers/{ticker}``), or ``unmatched``."""
     route = scope.get("route")
     if route is not None:
         return str(getattr(route, "path", "unmatched"))

@@ -19,7 +19,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Bar", "Base", "CorporateAction", "Prediction", "Ticker", "TickerSource"]
+__all__ = [
+    "ApiKey",
+    "ApiKeyUsage",
+    "Bar",
+    "Base",
+    "CorporateAction",
+    "Prediction",
+    "Ticker",
+    "TickerSource",
+]
 
 
 class Base(DeclarativeBase):
@@ -122,3 +131,41 @@ class CorporateAction(Base):
     bars_rebased: Mapped[int] = mapped_column(Integer)
     predictions_rescaled: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ApiKey(Base):
+    """An API key: looked up by ``key_id``; only the SHA-256 of its secret is kept.
+    ``scopes`` is a comma-separated list; ``rate``/``quota`` are `limits` expressions
+    ("600/minute", "100000/day") or NULL for none. After a rotation the previous secret
+    stays valid until ``previous_valid_until`` (NULL hash: no grace)."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[str] = mapped_column(String(64))
+    rate: Mapped[str | None] = mapped_column(String(32))
+    quota: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    previous_secret_hash: Mapped[str | None] = mapped_column(String(64))
+    previous_valid_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKeyUsage(Base):
+    """Requests of one key on one UTC day, by route template and status."""
+
+    __tablename__ = "api_key_usage"
+
+    api_key_id: Mapped[int] = mapped_column(
+        ForeignKey("api_key.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    route: Mapped[str] = mapped_column(String(128), primary_key=True)
+    status: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)

@@ -15,10 +15,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from tickercast.access.scopes import Scope
 from tickercast.models import Forecast
 from tickercast.serving import forecasting
 from tickercast.serving.batch_body import BatchBody, batch_body
 from tickercast.serving.deps import (
+    AdmissionDep,
     FeedDep,
     MetricsDep,
     ModelStoreDep,
@@ -157,6 +159,7 @@ def forecast(
     store: ModelStoreDep,
     writer: WriterDep,
     metrics: MetricsDep,
+    admission: AdmissionDep,
     settings: SettingsDep,
     feed: FeedDep,
     horizon: Annotated[int, Query(ge=1, le=30, description="Exchange sessions ahead.")] = 1,
@@ -183,6 +186,7 @@ def forecast(
         calendar=settings.calendar_for(ticker),
         end=feed.visible_end(ticker, None),
     )
-    writer.submit(rows)
+    if admission.key is not None and Scope.PREDICT in admission.key.scopes:
+        writer.submit(rows)
     metrics.predictions.labels(served.ticker, served.model.name, served.version).inc(len(rows))
     return public

@@ -1,0 +1,185 @@
+"""Key management shared by the ``tickercast keys`` CLI and the admin HTTP routes.
+
+Each function takes a session in a transaction and returns plain data; the key string is
+returned only by create and rotate, and is never stored or logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from tickercast.access.keyformat import hash_secret, new_key
+from tickercast.access.rates import parse_quota, parse_rate
+from tickercast.access.records import as_utc
+from tickercast.access.scopes import format_scopes, parse_scopes
+from tickercast.errors import DataError, NotFoundError, ValidationError
+from tickercast.storage import api_keys
+from tickercast.storage.models import ApiKey
+
+__all__ = [
+    "IssuedKey",
+    "KeyInfo",
+    "create_key",
+    "get_key",
+    "key_usage",
+    "list_keys",
+    "revoke_key",
+    "rotate_key",
+]
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """A key as listed: never its secret nor its hash."""
+
+    key_id: str
+    name: str
+    scopes: list[str]
+    rate: str | None
+    quota: str | None
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    requests_today: int
+    requests_total: int
+
+    def status(self, now: dt.datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+@dataclass(frozen=True, repr=False)
+class IssuedKey:
+    """A key just made or rotated: ``key`` is shown to the operator once."""
+
+    key: str
+    info: KeyInfo
+
+    def __repr__(self) -> str:
+        return f"IssuedKey(key=<hidden>, info={self.info!r})"
+
+
+def _info(row: ApiKey, today: int = 0, total: int = 0) -> KeyInfo:
+    created = as_utc(row.created_at)
+    assert created is not None
+    return KeyInfo(
+        key_id=row.key_id,
+        name=row.name,
+        scopes=sorted(parse_scopes(row.scopes)),
+        rate=row.rate,
+        quota=row.quota,
+        created_at=created,
+        expires_at=as_utc(row.expires_at),
+        revoked_at=as_utc(row.revoked_at),
+        last_used_at=as_utc(row.last_used_at),
+        requests_today=today,
+        requests_total=total,
+    )
+
+
+def _normalised_limit(text: str | None, *, quota: bool) -> str | None:
+    item = parse_quota(text) if quota else parse_rate(text)
+    return None if item is None else f"{item.amount}/{item.GRANULARITY.name}"
+
+
+def create_key(
+    session: Session,
+    *,
+    name: str,
+    scopes: str | list[str],
+    rate: str | None,
+    quota: str | None,
+    expires_at: dt.datetime | None,
+    now: dt.datetime,
+) -> IssuedKey:
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise ValidationError(f"key name {name!r} must be 1 to 64 characters")
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError(f"expiry {expires_at.isoformat()} is not in the future")
+    key, parsed = new_key()
+    row = ApiKey(
+        key_id=parsed.key_id,
+        name=name,
+        secret_hash=hash_secret(parsed.secret),
+        scopes=format_scopes(parse_scopes(scopes)),
+        rate=_normalised_limit(rate, quota=False),
+        quota=_normalised_limit(quota, quota=True),
+        created_at=now,
+        updated_at=now,
+        expires_at=expires_at,
+    )
+    api_keys.create_api_key(session=session, row=row)
+    return IssuedKey(key, _info(row))
+
+
+def _row(session: Session, key_id: str) -> ApiKey:
+    row = api_keys.get_api_key(session=session, key_id=key_id.strip().lower())
+    if row is None:
+        raise NotFoundError(f"no API key with id {key_id!r}; see `tickercast keys list`")
+    return row
+
+
+def get_key(session: Session, key_id: str, *, now: dt.datetime) -> KeyInfo:
+    row = _row(session, key_id)
+    today = api_keys.usage_totals(session=session, since=now.date()).get(row.key_id, 0)
+    return _info(row, today, api_keys.usage_totals(session=session).get(row.key_id, 0))
+
+
+def list_keys(session: Session, *, now: dt.datetime) -> list[KeyInfo]:
+    today = api_keys.usage_totals(session=session, since=now.date())
+    total = api_keys.usage_totals(session=session)
+    return [
+        _info(row, today.get(row.key_id, 0), total.get(row.key_id, 0))
+        for row in api_keys.list_api_keys(session=session)
+    ]
+
+
+def revoke_key(session: Session, key_id: str, *, now: dt.datetime) -> KeyInfo:
+    """Revoke a key for good (it stays listed, with its usage). Revoking twice is a no-op."""
+    row = _row(session, key_id)
+    if row.revoked_at is None:
+        row.revoked_at = now
+        row.previous_secret_hash = None
+        row.updated_at = now
+    return _info(row)
+
+
+def rotate_key(
+    session: Session, key_id: str, *, now: dt.datetime, grace: dt.timedelta | None = None
+) -> IssuedKey:
+    """A new secret for the same key id, scopes, limits and usage. The old secret stops at
+    once, or after ``grace`` so clients can switch without an outage."""
+    row = _row(session, key_id)
+    if row.revoked_at is not None:  # a state, not bad input: 409
+        raise DataError(f"API key {row.key_id} is revoked; create a new one")
+    key, parsed = new_key(row.key_id)
+    if grace:
+        row.previous_secret_hash = row.secret_hash
+        row.previous_valid_until = now + grace
+    else:
+        row.previous_secret_hash = None
+        row.previous_valid_until = None
+    row.secret_hash = hash_secret(parsed.secret)
+    row.updated_at = now
+    return IssuedKey(key, _info(row))
+
+
+def key_usage(
+    session: Session,
+    *,
+    key_id: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[api_keys.UsageRow]:
+    if key_id is not None:
+        _row(session, key_id)
+    if start and end and start > end:
+        raise ValidationError(f"start {start} is after end {end}")
+    return api_keys.list_usage(session=session, key_id=key_id, start=start, end=end)
