@@ -12,7 +12,8 @@ trap 'rm -rf "$tmp"' EXIT
 {
   echo "# Pinned runtime dependencies of the image (the versions the test suite runs on)."
   echo "# Regenerate: scripts/lock_requirements.sh (resolves pyproject's dependencies"
-  echo "# constrained to the tested environment's versions). torch is the CPU build."
+  echo "# constrained to the tested environment's versions). No torch: it is the [train]"
+  echo "# extra, which the image does not install (its models serve in their light form)."
   "$venv/bin/python" - "$tmp/report.json" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))

@@ -39,5 +39,11 @@ def test_lock_pins_every_runtime_dependency_within_its_specifier() -> None:
     assert not problems, "; ".join(problems) + " (run scripts/lock_requirements.sh)"
 
 
-def test_lock_keeps_the_cpu_torch_pin() -> None:
-    assert _pins()["torch"] == Version("2.13.0")
+def test_image_lock_leaves_torch_to_the_train_extra() -> None:
+    """Serving and the image's training (naive, LightGBM) run without torch; the LSTMs'
+    training needs it, pinned where it is installed (another version downloads gigabytes)."""
+    assert "torch" not in _pins()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert not [r for r in project["dependencies"] if Requirement(r).name == "torch"]
+    assert project["optional-dependencies"]["train"] == ["torch==2.13.0"]
+    assert "tickercast[train]" in project["optional-dependencies"]["dev"]

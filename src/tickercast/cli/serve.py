@@ -7,19 +7,16 @@ import ipaddress
 import os
 import subprocess
 import sys
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from tickercast.cli.common import err_console
 from tickercast.config import get_settings
 from tickercast.errors import ConfigError
+from tickercast.serving import server
 
 __all__ = ["register"]
-
-# Seconds uvicorn waits for open responses (dashboards' event streams never end by
-# themselves) before cancelling them and running the shutdown: feed stop, writer drain.
-_GRACEFUL_SHUTDOWN_S = 3
 
 
 def register(app: typer.Typer) -> None:
@@ -76,8 +73,6 @@ def serve(
     """Serve the API, OpenAPI docs at /docs, and the dashboard at /, with a live feed.
 
     The feed runs only with one worker: its events are kept in the serving process."""
-    import uvicorn
-
     settings = get_settings()
     workers = workers or settings.workers
     feed = _feed_environment(replay, from_date, speed, poll, every, ticker, no_feed)
@@ -100,16 +95,14 @@ def serve(
     os.environ.update({**feed, "TICKERCAST_WORKERS": str(workers)})
     get_settings.cache_clear()
     bind_host, bind_port = host or settings.host, port or settings.port
-    child = _start_worker(bind_host, bind_port) if with_worker else None
-    try:
-        _run_uvicorn(uvicorn, bind_host, bind_port, workers, settings.log_level)
-    finally:
-        if child is not None:
-            child.terminate()
-            try:
-                child.wait(10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+    if with_worker:
+        _start_worker(bind_host, bind_port)  # it exits when this pid's process does
+    # The server replaces this process (same pid): it starts from a clean interpreter
+    # holding only the app's imports, not the CLI's (training, pandas).
+    argv = server.command(bind_host, bind_port, workers, settings.log_level)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(argv[0], argv)
 
 
 def _start_worker(host: str, port: int) -> subprocess.Popen[bytes]:
@@ -120,21 +113,6 @@ def _start_worker(host: str, port: int) -> subprocess.Popen[bytes]:
             *(sys.executable, "-m", "tickercast", "worker"),
             *("--follow", f"http://{near}:{port}", "--parent-pid", str(os.getpid())),
         ]
-    )
-
-
-def _run_uvicorn(uvicorn: Any, host: str, port: int, workers: int, log_level: str) -> None:
-    from tickercast.serving.slow_clients import DeadlineHttpProtocol
-
-    uvicorn.run(
-        "tickercast.serving.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
-        http=DeadlineHttpProtocol,  # header and body read deadlines
     )
 
 

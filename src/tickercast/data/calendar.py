@@ -14,7 +14,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from tickercast.errors import ConfigError
 
@@ -42,6 +41,7 @@ _YEARS_AHEAD = 3
 def get_calendar(name: str = DEFAULT_CALENDAR) -> exchange_calendars.ExchangeCalendar:
     """The calendar ``name`` (an ISO MIC such as XNYS), from 1970 to a few years ahead."""
     import exchange_calendars as xcals
+    import pandas as pd
 
     end = pd.Timestamp(dt.date.today().replace(month=1, day=1)) + pd.DateOffset(years=_YEARS_AHEAD)
     # exchange_calendars 4.13 reads ``Series.values`` of tz-aware series while it builds a
@@ -113,7 +113,8 @@ def next_close(after: dt.datetime, calendar: str = DEFAULT_CALENDAR) -> dt.datet
     at = int(np.searchsorted(closes, stamp, side="right"))
     if at >= len(closes):
         raise ConfigError(f"calendar {calendar} has no session close after {after.isoformat()}")
-    return pd.Timestamp(closes[at]).tz_localize("UTC").to_pydatetime()
+    close: dt.datetime = closes[at].astype("datetime64[us]").item()
+    return close.replace(tzinfo=dt.UTC)
 
 
 def exchange_timezone(calendar: str = DEFAULT_CALENDAR) -> str:

@@ -15,25 +15,23 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from tickercast.config import Settings
-from tickercast.data.corporate_actions import (
-    Rebase,
-    SuspectSplit,
-    detect_rebase,
-    find_unadjusted_splits,
-)
 from tickercast.data.providers.base import RawTable
-from tickercast.data.validation import validate_table
 from tickercast.errors import RowProblem, ValidationError
 from tickercast.storage import repository
 from tickercast.storage.corporate_actions import CorporateActionCreate, rebase_history
 from tickercast.storage.db import session_scope
 from tickercast.storage.predictions import score_predictions
+
+if TYPE_CHECKING:  # pandas and pyarrow load when a table is ingested, not on import (the
+    # live feed imports this module into serving workers that may never ingest)
+    import pandas as pd
+
+    from tickercast.data.corporate_actions import Rebase, SuspectSplit
 
 __all__ = ["Conflict", "IngestReport", "ingest_table"]
 
@@ -92,6 +90,9 @@ def ingest_table(
     (a real crash, such as AAPL's -52% on 2000-09-29, looks the same).
     ``before_commit(session, ticker_id)`` runs last inside the transaction.
     """
+    from tickercast.data.corporate_actions import detect_rebase, find_unadjusted_splits
+    from tickercast.data.validation import validate_table
+
     ticker = ticker.upper()
     checked = validate_table(table, calendar=settings.calendar_for(ticker))
     if checked.problems and not skip_bad_rows:
@@ -193,6 +194,8 @@ def _diff(
     bars: pd.DataFrame, stored: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[Conflict]]:
     """Split incoming bars into new / identical / changed, and list what changed."""
+    import pandas as pd
+
     if stored.empty:
         return bars, bars.iloc[:0], bars.iloc[:0], []
     known = bars["date"].isin(stored["date"])
@@ -266,6 +269,10 @@ def _confirm_split(
 ) -> pd.DataFrame:
     """Treat a confirmed unadjusted split like an adjusting provider would: scale every
     earlier bar, incoming and stored, by exactly 1/n."""
+    import pandas as pd
+
+    from tickercast.data.corporate_actions import Rebase
+
     factor = 1 / suspect.ratio if suspect.ratio > 0 else float(-suspect.ratio)
     effective = pd.Timestamp(suspect.date)
     earlier = bars["date"] < effective

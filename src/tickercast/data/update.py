@@ -19,7 +19,6 @@ import httpx
 from tickercast.config import Settings
 from tickercast.data.calendar import session_start_before
 from tickercast.data.ingestion import ingest_table
-from tickercast.data.providers.named import named_provider
 from tickercast.errors import ConfigError, TickercastError
 from tickercast.storage import repository, sources
 from tickercast.storage.db import session_scope
@@ -69,6 +68,8 @@ def update_ticker(
             f"{ticker} has no stored provider; name one with --provider "
             "(see `tickercast data providers`)"
         )
+    from tickercast.data.providers.named import named_provider  # pandas
+
     source = named_provider(name, settings, transport=transport)
     if symbol is None and stored is not None and stored.provider == name:
         symbol = stored.provider_symbol

@@ -3,6 +3,7 @@
 ``MODELS`` maps a name (``"naive"``, ``"lstm"``, ``"lightgbm"``, ``"seed-lstm"``) to its class;
 ``create_model`` builds one with parameters, ``load_model`` reads any saved model directory.
 Importing this package does not import torch or lightgbm; they load when a model fits or loads.
+``models.light`` holds every kind's light serving form (numpy only), exported at registration.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Shared PyTorch pieces for the LSTM models; torch is imported only when these run."""
+"""Shared PyTorch pieces for the LSTM models; torch is imported only when these run.
+
+torch is the ``train`` extra (``pip install 'tickercast[train]'``): a serving install runs
+the LSTMs' light form (``models.light``) and never needs it.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,18 @@ __all__ = ["build_lstm", "load_state_dict", "predict_net", "save_state_dict", "t
 _STATE_FILE = "state.pt"
 
 
+def _torch() -> Any:
+    """The torch module, or a ModelError that says how to install it."""
+    try:
+        import torch
+    except ImportError as exc:
+        raise ModelError(
+            "the LSTM models train and load their native form with torch, which is not "
+            "installed: pip install 'tickercast[train]'"
+        ) from exc
+    return torch
+
+
 @contextlib.contextmanager
 def one_thread() -> Iterator[None]:
     """Run torch on one intra-op thread, restoring the setting afterwards.
@@ -28,7 +44,7 @@ def one_thread() -> Iterator[None]:
     as another process wants the CPU; one thread costs ~1.4x on an idle machine and never
     collapses. Small batches of a 32-unit LSTM gain little from more threads anyway.
     """
-    import torch
+    torch = _torch()
 
     before = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -40,8 +56,8 @@ def one_thread() -> Iterator[None]:
 
 def build_lstm(hidden: int, layers: int, seed: int) -> torch.nn.Module:
     """A seeded ``(batch, seq, 1) -> (batch,)`` LSTM regressor on its last hidden state."""
-    import torch
-    from torch import nn
+    torch = _torch()
+    nn = torch.nn
 
     class _LSTMRegressor(nn.Module):
         def __init__(self) -> None:
@@ -75,8 +91,8 @@ def train_net(
 ) -> dict[str, Any]:
     """Adam with seeded shuffling; with a validation set, early stopping restores the best
     epoch's weights. Returns a small training log (epochs run, best validation loss)."""
-    import torch
-    from torch import nn
+    torch = _torch()
+    nn = torch.nn
 
     gen = torch.Generator().manual_seed(seed)
     xf = torch.from_numpy(np.array(x_fit, dtype=np.float32))
@@ -124,7 +140,7 @@ def train_net(
 
 def predict_net(net: torch.nn.Module, x: np.ndarray) -> np.ndarray:
     """One batched forward pass without autograd."""
-    import torch
+    torch = _torch()
 
     with one_thread(), torch.inference_mode():
         out = net(torch.from_numpy(np.array(x, dtype=np.float32)))
@@ -132,14 +148,14 @@ def predict_net(net: torch.nn.Module, x: np.ndarray) -> np.ndarray:
 
 
 def save_state_dict(net: torch.nn.Module, directory: Path) -> None:
-    import torch
+    torch = _torch()
 
     torch.save(net.state_dict(), directory / _STATE_FILE)
 
 
 def load_state_dict(net: torch.nn.Module, directory: Path) -> None:
     """Load weights saved by ``save_state_dict`` (tensors only: ``weights_only=True``)."""
-    import torch
+    torch = _torch()
 
     path = directory / _STATE_FILE
     if not path.is_file():

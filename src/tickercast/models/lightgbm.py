@@ -95,14 +95,22 @@ class LightGBMForecaster(Forecaster):
         return n_fit + self.window + 1
 
     def _predict_returns(self, windows: np.ndarray) -> np.ndarray:
-        best = self.booster_.best_iteration or None
+        return self._trees(self._features(windows)) * self.scale_
+
+    def _trees(self, features: np.ndarray) -> np.ndarray:
+        """The boosted trees' raw output per feature row (the light form overrides this)."""
         # one thread for small batches: waking LightGBM's OpenMP pool costs more than a
         # single-window prediction (~0.7 ms vs ~30 us), which matters per API request
-        threads = 1 if len(windows) < _PARALLEL_FROM else 0
+        threads = 1 if len(features) < _PARALLEL_FROM else 0
         pred = self.booster_.predict(
-            self._features(windows), num_iteration=best, num_threads=threads
+            features, num_iteration=self.best_iteration, num_threads=threads
         )
-        return np.asarray(pred, dtype=np.float64) * self.scale_
+        return np.asarray(pred, dtype=np.float64)
+
+    @property
+    def best_iteration(self) -> int | None:
+        """The trees ``predict`` uses: early stopping's best round, or all (None)."""
+        return self.booster_.best_iteration or None
 
     def _state_to_json(self) -> dict[str, Any]:
         return {"scale": self.scale_}

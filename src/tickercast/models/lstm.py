@@ -80,7 +80,11 @@ class LSTMForecaster(Forecaster):
 
     def _predict_returns(self, windows: np.ndarray) -> np.ndarray:
         xs = (log_returns(windows) - self.center_) / self.scale_
-        return _torch.predict_net(self.net_, xs) * self.scale_ + self.center_
+        return self._forward(xs) * self.scale_ + self.center_
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        """The network's output per input row (the light form overrides this)."""
+        return _torch.predict_net(self.net_, x)
 
     def _state_to_json(self) -> dict[str, Any]:
         return {"center": self.center_, "scale": self.scale_}

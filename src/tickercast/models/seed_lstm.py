@@ -86,10 +86,14 @@ class SeedLSTMForecaster(Forecaster):
         return n_fit + self.window + 1
 
     def _predict_returns(self, windows: np.ndarray) -> np.ndarray:
-        level = _torch.predict_net(self.net_, self._scale(windows)) * self.range_ + self.min_
+        level = self._forward(self._scale(windows)) * self.range_ + self.min_
         # A level forecast at or below zero has no log return; clamp to a tiny positive price.
         level = np.maximum(level, 1e-12 * np.maximum(self.range_, 1.0))
         return np.log(level / windows[:, -1])
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        """The network's output per input row (the light form overrides this)."""
+        return _torch.predict_net(self.net_, x)
 
     def _state_to_json(self) -> dict[str, Any]:
         return {"min": self.min_, "range": self.range_}

@@ -20,7 +20,6 @@ from starlette.types import ASGIApp
 from tickercast import __version__
 from tickercast.access.gate import AccessControl, utc_now
 from tickercast.config import Settings, get_settings
-from tickercast.data.schedule import UpdateSchedule
 from tickercast.errors import AccessError
 from tickercast.live.events import EventHub
 from tickercast.live.feed import build_feed
@@ -93,9 +92,9 @@ def create_app(
         for result in await run_in_threadpool(store.refresh, served_tickers()):
             log.info("model %s: %s %s", result.ticker, result.outcome, result.detail)
         store.start_polling(served_tickers, settings.model_poll_interval_s)
-        # Start-up leaves ~1M long-lived objects (MLflow, torch, pandas); freezing them keeps
-        # the collector from walking them during requests (measured: p99 562 ms -> see
-        # benchmarks/README.md).
+        # Start-up leaves many long-lived objects (~1M when a champion without a light form
+        # loads torch or lightgbm); freezing them keeps the collector from walking them
+        # during requests (measured: p99 562 ms -> see benchmarks/README.md).
         gc.collect()
         gc.freeze()
         # Hand the GIL back to the event loop within 0.5 ms (default 5 ms) when a worker
@@ -109,6 +108,8 @@ def create_app(
         await app.state.feed.start()
         app.state.update_schedule = None
         if settings.update_schedule:
+            from tickercast.data.schedule import UpdateSchedule  # calendars: pandas
+
             app.state.update_schedule = UpdateSchedule(settings)
             await app.state.update_schedule.start()
         log.info("serving %s", settings.resolved_database_url)

@@ -10,6 +10,9 @@ earlier one works: with nothing loaded yet, the store falls back to the version 
 champion before it, or a naive version, and serves it with a ``warning`` that /v1/models,
 /readyz and the dashboard show. A refused version is tried again with back-off (one poll
 interval, doubling up to ``MAX_RETRY_S``), so repairing its files recovers without a restart.
+
+Champions are read by ``training.registry_reader`` in their light form (``models.light``):
+a serving worker imports neither MLflow nor pandas nor the training frameworks.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ MAX_RETRY_S = 600.0
 class ServedModel:
     ticker: str
     model: Forecaster
-    info: object  # training.registry.ChampionInfo
+    info: object  # training.versions.ChampionInfo
     version: str
     loaded_at: dt.datetime
     warning: str | None = None  # set while a fallback stands in for a broken champion
@@ -79,13 +82,14 @@ class ModelStore:
         version_of: VersionOf | None = None,
         fallbacks: Fallbacks | None = None,
     ) -> None:
-        from tickercast.training import registry
+        # the light reader: no MLflow, pandas or training framework in a serving worker
+        from tickercast.training import registry_reader
 
         self.settings = settings
         self.metrics = metrics
-        self._load = loader or registry.load_version
-        self._version_of = version_of or registry.get_champion_version
-        self._fallbacks = fallbacks or registry.fallback_versions
+        self._load = loader or registry_reader.load_version
+        self._version_of = version_of or registry_reader.get_champion_version
+        self._fallbacks = fallbacks or registry_reader.fallback_versions
         self._models: dict[str, ServedModel] = {}
         self._refused: dict[str, _Refusal] = {}
         self._lock = threading.Lock()

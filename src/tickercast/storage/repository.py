@@ -10,14 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from sqlalchemy import Row, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from tickercast.storage.models import Bar, Ticker
+
+if TYPE_CHECKING:  # pandas loads where frames are built: not in a serving worker
+    import pandas as pd
 
 __all__ = [
     "BAR_VALUE_COLUMNS",
@@ -167,6 +169,8 @@ def get_bars_frame(
     *, session: Session, ticker_id: int, start: dt.date | None = None, end: dt.date | None = None
 ) -> pd.DataFrame:
     """Stored bars as a frame with a datetime64 ``date`` column (for diffs and models)."""
+    import pandas as pd
+
     rows = get_bars(session=session, ticker_id=ticker_id, start=start, end=end)
     frame = pd.DataFrame(rows, columns=["date", *BAR_VALUE_COLUMNS, "source"])
     frame["date"] = pd.to_datetime(frame["date"])

@@ -33,7 +33,19 @@ import pandas as pd
 from tickercast.config import Settings
 from tickercast.errors import ModelError, ModelNotFound
 from tickercast.models import Forecaster, load_model
+from tickercast.models.light import load_light
 from tickercast.training import gate
+from tickercast.training.versions import (
+    CHAMPION_ALIAS,
+    ChampionInfo,
+    champion_info,
+    fallback_order,
+    native_model_dir,
+    registered_name,
+)
+from tickercast.training.versions import beats_naive as _beats_naive
+from tickercast.training.versions import float_tag as _float_tag
+from tickercast.training.versions import optional_float as _optional_float
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -60,33 +72,9 @@ __all__ = [
     "version_history",
 ]
 
-CHAMPION_ALIAS = "champion"
 _WALKFORWARD_CSV = "validation/walkforward.csv"
 # Metrics copied onto each version as tags so listing and the gate need no run lookups.
 _VERSION_METRICS = ("mae", "naive_mae", "relative_mae", "skill", "coverage_80", "coverage_95")
-
-
-@dataclass(frozen=True)
-class ChampionInfo:
-    """What the API reports about the model it serves."""
-
-    ticker: str
-    model_name: str
-    version: str
-    run_id: str
-    trained_from: str | None
-    trained_to: str | None
-    metrics: dict[str, float]
-    relative_mae: float
-    skill: float
-    beats_naive: bool
-    promotion: str | None
-    p_value: float | None = None
-    margin: float | None = None
-    alpha: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -125,10 +113,6 @@ class PromotionDecision:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def registered_name(ticker: str) -> str:
-    return f"tickercast-{ticker.upper()}"
 
 
 def _client(settings: Settings) -> MlflowClient:
@@ -230,17 +214,14 @@ def log_training_run(
 
 def _save_model_dir(model: Forecaster, native: Path, target: Path) -> None:
     """``target`` as an MLflow pyfunc model (MLmodel, signature, input example) with the
-    native files under ``artifacts/forecaster``, which the service reads directly."""
+    native files under ``artifacts/forecaster``, and next to them the light serving form
+    (checked against the native one) that the service reads directly."""
+    from tickercast.models.light import export_light
     from tickercast.training.pyfunc import save_pyfunc
 
     model.save(native)
+    export_light(model, native)
     save_pyfunc(model, native, target)
-
-
-def native_model_dir(model_dir: Path) -> Path:
-    """Where the native files are in a downloaded ``model/`` (older runs hold them at top)."""
-    from_pyfunc = model_dir / "artifacts" / "forecaster"
-    return from_pyfunc if (model_dir / "MLmodel").is_file() else model_dir
 
 
 def _run_note(model: Forecaster, metrics: Mapping[str, Any]) -> str:
@@ -320,24 +301,6 @@ def get_champion_version(ticker: str, settings: Settings) -> str | None:
     return str(mv.version)
 
 
-def _float_tag(tags: Mapping[str, str], key: str) -> float:
-    try:
-        return float(tags[key])
-    except (KeyError, ValueError):
-        return math.nan
-
-
-def _optional_float(tags: Mapping[str, str], key: str) -> float | None:
-    value = _float_tag(tags, key)
-    return value if math.isfinite(value) else None
-
-
-def _beats_naive(tags: Mapping[str, str]) -> bool:
-    """Significantly better than naive; versions from before the DM gate have no p-value and
-    are not called better than naive."""
-    return tags.get("beats_naive") == "true" and "p_value_vs_naive" in tags
-
-
 def _none_tag(tags: Mapping[str, str], key: str) -> str | None:
     value = tags.get(key)
     return None if value in (None, "None") else value
@@ -395,32 +358,24 @@ def load_champion(ticker: str, settings: Settings) -> tuple[Forecaster, Champion
     return load_version(ticker, version, settings)
 
 
-def load_version(ticker: str, version: str, settings: Settings) -> tuple[Forecaster, ChampionInfo]:
-    """Download and load one registered version through the native (fast) path."""
+def load_version(
+    ticker: str, version: str, settings: Settings, *, light: bool = False
+) -> tuple[Forecaster, ChampionInfo]:
+    """Download and load one registered version from its native files (not through pyfunc);
+    with ``light``, in its light serving form when it has one (``models.light``)."""
     client = _client(settings)
     mv = _get_version(client, ticker, version)
     with tempfile.TemporaryDirectory() as tmp:
-        path = client.download_artifacts(str(mv.run_id), "model", tmp)
-        model = load_model(native_model_dir(Path(path)))
+        native = native_model_dir(Path(client.download_artifacts(str(mv.run_id), "model", tmp)))
+        model = (load_light(native) if light else None) or load_model(native)
     run = client.get_run(str(mv.run_id))
-    tags = dict(mv.tags)
-    rel = _float_tag(tags, "relative_mae")
-    training = model.describe()["training"]
-    info = ChampionInfo(
-        ticker=ticker.upper(),
-        model_name=model.name,
+    info = champion_info(
+        ticker,
+        model,
         version=str(mv.version),
         run_id=str(mv.run_id),
-        trained_from=training["first_date"],
-        trained_to=training["last_date"],
+        tags=dict(mv.tags),
         metrics=dict(run.data.metrics),
-        relative_mae=rel,
-        skill=1.0 - rel,
-        beats_naive=_beats_naive(tags),
-        promotion=tags.get("promotion"),
-        p_value=_optional_float(tags, "p_value_vs_naive"),
-        margin=_optional_float(tags, "margin"),
-        alpha=_optional_float(tags, "gate_alpha"),
     )
     return model, info
 
@@ -428,18 +383,8 @@ def load_version(ticker: str, version: str, settings: Settings) -> tuple[Forecas
 def fallback_versions(ticker: str, broken: str, settings: Settings) -> list[str]:
     """Versions to serve while champion ``broken`` cannot load, best first: earlier
     champions (most recently promoted first), then naive versions (newest first)."""
-    versions = [mv for mv in _all_versions(_client(settings), ticker) if str(mv.version) != broken]
-    promoted = sorted(
-        (mv for mv in versions if mv.tags.get("promoted_at")),
-        key=lambda mv: (mv.tags["promoted_at"], int(mv.version)),
-        reverse=True,
-    )
-    naive = [mv for mv in reversed(versions) if mv.tags.get("model_name") == "naive"]
-    out: list[str] = []
-    for mv in (*promoted, *naive):
-        if str(mv.version) not in out and mv.tags.get("champion_eligible") != "false":
-            out.append(str(mv.version))
-    return out
+    versions = _all_versions(_client(settings), ticker)
+    return fallback_order(((str(mv.version), dict(mv.tags)) for mv in versions), broken)
 
 
 def _walkforward_frame(client: MlflowClient, run_id: str) -> pd.DataFrame | None:

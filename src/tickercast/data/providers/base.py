@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import pandas as pd
 
 from tickercast.data.columns import CANONICAL, REQUIRED, canonical_name
 from tickercast.errors import DataError
+
+if TYPE_CHECKING:  # pandas loads when a table is read: not in a serving worker
+    import pandas as pd
 
 __all__ = ["Provider", "RawTable", "read_csv_text", "table_from_frame"]
 
@@ -79,6 +81,8 @@ def table_from_frame(
 
 def read_csv_text(text: str | io.StringIO, *, origin: str) -> pd.DataFrame:
     """Parse CSV keeping every cell as a string, so validation can quote it back."""
+    import pandas as pd
+
     source = text if isinstance(text, str) else text.getvalue()
     try:  # pyarrow parses twice as fast; the C parser gives the better error message
         frame = pd.read_csv(

@@ -13,13 +13,15 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
-import pandas as pd
 
 from tickercast.data.providers.base import RawTable, read_csv_text, table_from_frame
 from tickercast.errors import ProviderError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["HttpProvider"]
 
@@ -104,6 +106,8 @@ class HttpProvider:
         raise ProviderError(f"{url} failed after {self.retries + 1} attempts: {last_problem}")
 
     def _json_frame(self, text: str, url: str) -> pd.DataFrame:
+        import pandas as pd
+
         try:
             payload: Any = json.loads(text)
         except json.JSONDecodeError as exc:

@@ -1,20 +1,18 @@
-"""Decisions: today's buy/sell/hold for a ticker, and the champion's backtest for the dashboard."""
+"""Decisions: today's buy/sell/hold for a ticker, and the champion's backtest for the dashboard.
+
+``tickercast.decisions`` (pandas, scipy) is imported on a route's first call, not with the
+app: a serving worker that only predicts never loads it.
+"""
 
 from __future__ import annotations
 
 import threading
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from tickercast.decisions.backtest import BacktestConfig
-from tickercast.decisions.decide import Position, decide, model_edge
-from tickercast.decisions.engine import ADV_WINDOW
-from tickercast.decisions.forecasts import ForecastTable
-from tickercast.decisions.policy import Costs, RiskLimits
-from tickercast.decisions.runner import backtest_ticker, read_history
 from tickercast.errors import FieldError
 from tickercast.serving import forecasting
 from tickercast.serving.decide_schemas import DecideRequest, DecisionPublic
@@ -23,6 +21,9 @@ from tickercast.serving.problem_details import ProblemRoute
 from tickercast.serving.problems import problem_responses
 from tickercast.serving.responses import json_response
 from tickercast.storage import repository
+
+if TYPE_CHECKING:
+    from tickercast.decisions.forecasts import ForecastTable
 
 router = APIRouter(tags=["decisions"], route_class=ProblemRoute)
 
@@ -37,6 +38,10 @@ def decide_now(
     """Buy, sell or hold, with a target weight and a quantity, from the champion's forecast
     of the next session, the position held and the costs. A champion without an edge over
     naive always holds."""
+    from tickercast.decisions.decide import Position, decide, model_edge
+    from tickercast.decisions.engine import ADV_WINDOW
+    from tickercast.decisions.policy import Costs, RiskLimits
+
     ticker = (body.ticker or settings.default_ticker).upper()
     served = store.get(ticker)
     need = served.model.window + 1
@@ -83,6 +88,7 @@ _STORED_LOCK = threading.Lock()
 
 def _stored_forecasts(settings: Any, ticker: str, version: str) -> ForecastTable:
     """The champion's stored walk-forward forecasts, read from MLflow once per version."""
+    from tickercast.decisions.forecasts import ForecastTable
     from tickercast.training import registry
 
     key = (settings.resolved_mlflow_tracking_uri, ticker, version)
@@ -106,6 +112,10 @@ def champion_backtest(
 ) -> Response:
     """Backtest of the champion's stored out-of-sample forecasts against buy-and-hold and
     random strategies (what the dashboard's equity view shows)."""
+    from tickercast.decisions.backtest import BacktestConfig
+    from tickercast.decisions.policy import Costs
+    from tickercast.decisions.runner import backtest_ticker, read_history
+
     served = store.get(ticker)
     table = _stored_forecasts(settings, served.ticker, served.version)
     history = read_history(session, served.ticker)
