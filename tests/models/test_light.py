@@ -22,7 +22,8 @@ from tickercast.errors import ModelError
 from tickercast.features import price_windows
 from tickercast.models import Forecast, Forecaster, create_model, load_model
 from tickercast.models.light import LIGHT_FILE, export_light, has_light_form, load_light
-from tickercast.models.light.trees import TreeEnsemble
+from tickercast.models.light.export import check_windows
+from tickercast.models.light.lgbm_capi import NativeBooster
 
 LEVELS = (80, 95)
 TOLERANCE = 1e-6
@@ -132,14 +133,17 @@ def test_loading_the_light_form_imports_no_training_framework(
     assert json.loads(out.stdout) == [], f"{model.name}: {out.stdout}"
 
 
-def test_a_directory_saved_before_light_serving_has_no_light_form(
+def test_a_directory_saved_before_light_serving_is_light_unless_it_holds_torch_weights(
     exported: tuple[Forecaster, Forecaster, Path], tmp_path: Path
 ) -> None:
     model, _, _ = exported
     model.save(tmp_path)  # what registration wrote before export_light existed
-    if model.name == "naive":  # nothing fitted beyond params.json: always light
+    if model.name in ("naive", "lightgbm"):  # their native files are their light form
         assert has_light_form(tmp_path)
-        assert load_light(tmp_path) is not None
+        light = load_light(tmp_path)
+        assert light is not None
+        windows = check_windows(model.window)
+        assert _relative(model.predict(windows), light.predict(windows)) <= TOLERANCE
     else:
         assert not has_light_form(tmp_path)
         assert load_light(tmp_path) is None
@@ -160,33 +164,22 @@ def test_light_form_from_another_kind_is_refused(
         load_light(tmp_path)
 
 
-def test_tree_runtime_follows_lightgbm_on_missing_and_zero_values() -> None:
-    """NaN and zero inputs take LightGBM's default directions (tickercast's features are
-    finite, but the runtime must not guess where LightGBM has a rule)."""
-    import lightgbm as lgb
-
+def test_lightgbm_c_library_gives_the_packages_numbers_exactly(
+    exported: tuple[Forecaster, Forecaster, Path],
+) -> None:
+    """The light LightGBM is LightGBM's own code: bit-identical raw scores, NaN and zero
+    features included (LightGBM's missing-value rules apply unchanged)."""
+    model, light, _ = exported
+    if model.name != "lightgbm":
+        pytest.skip("LightGBM only")
     rng = np.random.default_rng(3)
-    x = rng.normal(size=(3000, 4))
-    x[rng.random(x.shape) < 0.15] = np.nan
-    x[rng.random(x.shape) < 0.15] = 0.0
-    y = np.nan_to_num(x[:, 0]) - 2 * np.isnan(x[:, 1]) + 3 * (x[:, 2] == 0) + rng.normal(size=3000)
-    for zero_as_missing in (False, True):
-        params = {"objective": "l2", "verbosity": -1, "zero_as_missing": zero_as_missing}
-        booster = lgb.train(params, lgb.Dataset(x, y), num_boost_round=40)
-        trees = TreeEnsemble.from_dump(booster.dump_model())
-        probe = rng.normal(size=(500, 4))
-        probe[rng.random(probe.shape) < 0.3] = np.nan
-        probe[rng.random(probe.shape) < 0.3] = 0.0
-        np.testing.assert_allclose(trees.predict(probe), booster.predict(probe), rtol=1e-12)
+    features = rng.normal(size=(3000, model.window + 5))
+    features[rng.random(features.shape) < 0.1] = np.nan
+    features[rng.random(features.shape) < 0.1] = 0.0
+    np.testing.assert_array_equal(light._trees(features), model._trees(features))
 
 
-def test_tree_runtime_refuses_categorical_splits() -> None:
-    import lightgbm as lgb
-
-    rng = np.random.default_rng(4)
-    x = np.column_stack([rng.integers(0, 8, 2000), rng.normal(size=2000)])
-    y = (x[:, 0] % 3 == 0) * 2.0 + rng.normal(size=2000)
-    data = lgb.Dataset(x, y, categorical_feature=[0])
-    booster = lgb.train({"objective": "l2", "verbosity": -1}, data, num_boost_round=5)
-    with pytest.raises(ModelError, match="numerical '<=' splits only"):
-        TreeEnsemble.from_dump(booster.dump_model())
+def test_lightgbm_c_library_refuses_a_damaged_model_file(tmp_path: Path) -> None:
+    (tmp_path / "lightgbm.txt").write_text("tree\nversion=v4\nnot a model\n")
+    with pytest.raises(ModelError, match="LightGBM: "):
+        NativeBooster.from_file(tmp_path / "lightgbm.txt")

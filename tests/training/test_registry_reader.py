@@ -15,9 +15,9 @@ from tickercast.config import Settings
 from tickercast.data.providers import BundledProvider
 from tickercast.data.validation import validate_table
 from tickercast.errors import ModelNotFound
-from tickercast.models.light import forecasters as light_kinds
 from tickercast.models.light.forecasters import LightGBMLight
 from tickercast.models.lightgbm import LightGBMForecaster
+from tickercast.models.lstm import LSTMForecaster
 from tickercast.training import pipeline, registry, registry_reader
 
 WINDOWS = 100.0 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.02, (64, 7)), axis=1))
@@ -31,7 +31,7 @@ def template_settings(registry_template: Path, tmp_path: Path) -> Settings:
 
 
 def test_reader_reads_the_champion_version_like_mlflow(template_settings: Settings) -> None:
-    assert registry_reader.reads_sql(template_settings)
+    assert isinstance(registry_reader.reader_for(template_settings), registry_reader.SqlReader)
     assert registry_reader.get_champion_version("AMZN", template_settings) == "1"
     registry.promote("AMZN", "2", force=True, settings=template_settings)
     assert registry_reader.get_champion_version("AMZN", template_settings) == "2"
@@ -69,35 +69,58 @@ def test_reader_says_which_version_does_not_exist(template_settings: Settings) -
         registry_reader.load_version("AMZN", "9", template_settings)
 
 
-def test_reader_leaves_non_sql_stores_to_the_mlflow_client(tmp_path: Path) -> None:
-    for uri in ("http://127.0.0.1:5000", "file:///tmp/mlruns", "databricks"):
-        assert not registry_reader.reads_sql(Settings(data_dir=tmp_path, mlflow_tracking_uri=uri))
+def test_reader_leaves_other_stores_to_the_mlflow_client(tmp_path: Path) -> None:
+    for uri in ("file:///tmp/mlruns", "databricks", "/tmp/mlruns"):
+        settings = Settings(data_dir=tmp_path, mlflow_tracking_uri=uri)
+        assert registry_reader.reader_for(settings) is None
 
 
-def test_version_registered_before_light_serving_loads_natively_with_a_warning(
-    mlflow_settings: Settings,
-    ticker: str,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    # registration as it was before this change: native files only
+def _register_as_before_light_serving(
+    settings: Settings, ticker: str, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Registration as it was before this change: native files only, no light.json."""
     monkeypatch.setattr("tickercast.models.light.export_light", lambda model, directory: {})
     bars = validate_table(BundledProvider().fetch("AMZN")).bars.tail(400)
     result = pipeline.train(
         ticker,
-        "lightgbm",
+        kind,
         bars["close"].to_numpy(),
         bars["date"].to_numpy().astype("datetime64[D]"),
-        mlflow_settings,
-        params=TINY_PARAMS["lightgbm"],
+        settings,
+        params=TINY_PARAMS[kind],
         register=True,
         test_days=30,
         refit_every=30,
     )
     assert result.version is not None
+    return result.version
+
+
+def test_lstm_registered_before_light_serving_loads_natively_with_a_warning(
+    mlflow_settings: Settings,
+    ticker: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    version = _register_as_before_light_serving(mlflow_settings, ticker, "lstm", monkeypatch)
     with caplog.at_level(logging.WARNING, logger="tickercast.training.registry_reader"):
-        model, info = registry_reader.load_version(ticker, result.version, mlflow_settings)
-    assert type(model) is LightGBMForecaster  # the native form, through lightgbm
-    assert info.model_name == "lightgbm"
-    assert f"version {result.version} of {ticker} has no light serving form" in caplog.text
-    assert not isinstance(model, tuple(light_kinds.LIGHT_KINDS.values()))
+        model, info = registry_reader.load_version(ticker, version, mlflow_settings)
+    assert type(model) is LSTMForecaster  # the native form, through torch
+    assert info.model_name == "lstm"
+    assert f"version {version} of {ticker} has no light serving form" in caplog.text
+    assert model.predict(WINDOWS).point.shape == (64,)
+
+
+def test_lightgbm_registered_before_light_serving_serves_light(
+    mlflow_settings: Settings,
+    ticker: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    version = _register_as_before_light_serving(mlflow_settings, ticker, "lightgbm", monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="tickercast.training.registry_reader"):
+        model, _ = registry_reader.load_version(ticker, version, mlflow_settings)
+    assert isinstance(model, LightGBMLight)  # its native model file is its light form
+    assert "no light serving form" not in caplog.text
+    native, _ = registry.load_version(ticker, version, mlflow_settings)
+    np.testing.assert_array_equal(model.predict(WINDOWS).point, native.predict(WINDOWS).point)

@@ -21,9 +21,10 @@ from tickercast.models.base import Forecaster
 if TYPE_CHECKING:
     import lightgbm
 
-__all__ = ["LightGBMForecaster"]
+__all__ = ["MODEL_FILE", "LightGBMForecaster"]
 
-_MODEL_FILE = "lightgbm.txt"
+MODEL_FILE = "lightgbm.txt"
+"""LightGBM's native model text, which its C library also serves from (``models.light``)."""
 _PARALLEL_FROM = 1_000  # windows per call from which LightGBM's threads pay off
 
 
@@ -119,12 +120,12 @@ class LightGBMForecaster(Forecaster):
         self.scale_ = float(state["scale"])
 
     def _save_state(self, directory: Path) -> None:
-        self.booster_.save_model(str(directory / _MODEL_FILE))
+        self.booster_.save_model(str(directory / MODEL_FILE))
 
     def _load_state(self, directory: Path) -> None:
         import lightgbm as lgb
 
-        path = directory / _MODEL_FILE
+        path = directory / MODEL_FILE
         if not path.is_file():
             raise ModelError(f"{path} is missing; the lightgbm model directory is incomplete")
         self.booster_ = lgb.Booster(model_file=str(path))

@@ -20,6 +20,8 @@ import httpx
 
 from tickercast.errors import ModelError
 from tickercast.models.light import LIGHT_FILE
+from tickercast.models.light.forecasters import NATIVE_IS_LIGHT
+from tickercast.models.lightgbm import MODEL_FILE
 from tickercast.training.registry_reader import local_dir
 from tickercast.training.versions import CHAMPION_ALIAS
 
@@ -78,13 +80,14 @@ class RestReader:
             if not self._download(f"{remote}/{name}", native / name):
                 return None
         kind = json.loads((native / "params.json").read_text()).get("name")
-        if kind == "naive":  # nothing fitted beyond these two files
-            return native
-        if not self._download(f"{remote}/{LIGHT_FILE}", native / LIGHT_FILE):
+        needed = [MODEL_FILE] if kind == "lightgbm" else []  # its native file is its light form
+        if self._download(f"{remote}/{LIGHT_FILE}", native / LIGHT_FILE):
+            needed += json.loads((native / LIGHT_FILE).read_text()).get("files", [])
+        elif kind not in NATIVE_IS_LIGHT:
             return None  # registered before light serving: the MLflow client loads it
-        for name in json.loads((native / LIGHT_FILE).read_text()).get("files", []):
+        for name in needed:
             if not self._download(f"{remote}/{name}", native / name):
-                raise ModelError(f"{source}: {name} is listed in {LIGHT_FILE} but missing")
+                raise ModelError(f"{source}: {name} is missing from the model's files")
         return native
 
     def _get(self, path: str, **params: str) -> dict[str, Any] | None:

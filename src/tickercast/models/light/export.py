@@ -30,24 +30,17 @@ def export_light(model: Forecaster, directory: Path) -> dict[str, Any]:
     """Write the light files of ``model`` (already ``save``d in ``directory``), check them
     and write ``light.json``; returns that manifest."""
     from tickercast.models.light import load_light
-    from tickercast.models.light.forecasters import TREES_FILE, WEIGHTS_FILE
+    from tickercast.models.light.forecasters import NATIVE_IS_LIGHT, WEIGHTS_FILE
 
     directory = Path(directory)
     files: list[str] = []
-    if model.name == "lightgbm":
-        from tickercast.models.light.trees import TreeEnsemble
-
-        booster = model.booster_  # type: ignore[attr-defined]
-        dump = booster.dump_model(num_iteration=model.best_iteration)  # type: ignore[attr-defined]
-        np.savez(directory / TREES_FILE, **TreeEnsemble.from_dump(dump).to_arrays())
-        files.append(TREES_FILE)
-    elif model.name in ("lstm", "seed-lstm"):
+    if model.name in ("lstm", "seed-lstm"):
         state = model.net_.state_dict()  # type: ignore[attr-defined]
         np.savez(
             directory / WEIGHTS_FILE, **{k: v.detach().cpu().numpy() for k, v in state.items()}
         )
         files.append(WEIGHTS_FILE)
-    elif model.name != "naive":
+    elif model.name not in NATIVE_IS_LIGHT:
         raise ModelError(f"no light serving form for model kind {model.name!r}")
     manifest: dict[str, Any] = {"format": LIGHT_FORMAT, "kind": model.name, "files": files}
     (directory / LIGHT_FILE).write_text(json.dumps(manifest))

@@ -3,7 +3,7 @@
 Each class is its training-framework class with only the inner evaluation replaced
 (``_trees`` for LightGBM, ``_forward`` for the LSTMs) and ``_load_state`` reading the light
 files, so features, scaling, calibration, intervals and multi-step paths are the very same
-code as in training. Nothing here imports lightgbm or torch.
+code as in training. Nothing here imports the lightgbm package or torch.
 """
 
 from __future__ import annotations
@@ -14,15 +14,14 @@ import numpy as np
 
 from tickercast.errors import ModelError
 from tickercast.models.base import Forecaster
+from tickercast.models.light.lgbm_capi import NativeBooster
 from tickercast.models.light.lstm import NumpyLSTM
-from tickercast.models.light.trees import TreeEnsemble
-from tickercast.models.lightgbm import LightGBMForecaster
+from tickercast.models.lightgbm import MODEL_FILE, LightGBMForecaster
 from tickercast.models.lstm import LSTMForecaster
 from tickercast.models.seed_lstm import SeedLSTMForecaster
 
-__all__ = ["LIGHT_KINDS", "TREES_FILE", "WEIGHTS_FILE", "read_arrays"]
+__all__ = ["LIGHT_KINDS", "NATIVE_IS_LIGHT", "WEIGHTS_FILE", "read_arrays"]
 
-TREES_FILE = "light_trees.npz"
 WEIGHTS_FILE = "light_lstm.npz"
 
 
@@ -38,13 +37,13 @@ def read_arrays(path: Path) -> dict[str, np.ndarray]:
 
 
 class LightGBMLight(LightGBMForecaster):
-    """LightGBM's trees run by ``TreeEnsemble`` (numpy)."""
+    """LightGBM's native model file predicted by its own C library, without the package."""
 
     def _trees(self, features: np.ndarray) -> np.ndarray:
-        return self.trees_.predict(features)
+        return self.native_.predict(features)
 
     def _load_state(self, directory: Path) -> None:
-        self.trees_ = TreeEnsemble.from_arrays(read_arrays(directory / TREES_FILE))
+        self.native_ = NativeBooster.from_file(directory / MODEL_FILE)
 
 
 class _NumpyNet:
@@ -70,4 +69,8 @@ LIGHT_KINDS: dict[str, type[Forecaster]] = {
     "lstm": LSTMLight,
     "seed-lstm": SeedLSTMLight,
 }
-"""Kinds whose fitted state needs a light form; naive has none and serves as it is."""
+"""The light class of each kind with fitted state (naive has none and serves as it is)."""
+
+NATIVE_IS_LIGHT = frozenset({"naive", "lightgbm"})
+"""Kinds whose native files are their light form (nothing to export, so versions registered
+before light serving serve light too)."""
