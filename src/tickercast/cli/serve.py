@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from tickercast.cli.common import err_console
-from tickercast.config import get_settings
+from tickercast.config import Settings, get_settings
 from tickercast.errors import ConfigError
 from tickercast.serving import server
 
@@ -96,7 +96,7 @@ def serve(
     get_settings.cache_clear()
     bind_host, bind_port = host or settings.host, port or settings.port
     if with_worker:
-        _start_worker(bind_host, bind_port)  # it exits when this pid's process does
+        _start_worker(bind_host, bind_port, settings)  # it exits when this pid's process does
     # The server replaces this process (same pid): it starts from a clean interpreter
     # holding only the app's imports, not the CLI's (training, pandas).
     argv = server.command(bind_host, bind_port, workers, settings.log_level)
@@ -105,15 +105,34 @@ def serve(
     os.execv(argv[0], argv)
 
 
-def _start_worker(host: str, port: int) -> subprocess.Popen[bytes]:
-    """The worker process, following this server's feed cursor (retrains never run here)."""
+def _start_worker(host: str, port: int, settings: Settings) -> subprocess.Popen[bytes]:
+    """The worker process, following this server's feed cursor (retrains never run here).
+    With auth required it reads the cursor with a read key of its own, handed over in its
+    environment (never on the command line, which ``ps`` shows)."""
     near = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    env = dict(os.environ)
+    if settings.auth == "required":
+        env["TICKERCAST_API_KEY"] = _worker_key(settings)
     return subprocess.Popen(
         [
             *(sys.executable, "-m", "tickercast", "worker"),
             *("--follow", f"http://{near}:{port}", "--parent-pid", str(os.getpid())),
-        ]
+        ],
+        env=env,
     )
+
+
+def _worker_key(settings: Settings) -> str:
+    import socket
+
+    from tickercast.access.gate import utc_now
+    from tickercast.access.keys import service_key
+    from tickercast.storage.db import session_scope
+
+    with session_scope(settings) as session:
+        return service_key(
+            session, f"worker@{socket.gethostname()}"[:64], "read", now=utc_now()
+        ).key
 
 
 def _feed_environment(
