@@ -1,13 +1,15 @@
 """Resident memory of a serving worker per champion kind, light vs native, next to a trivial
 FastAPI app, all in one run; plus in-process prediction times, light vs native.
 
-    .venv/bin/python benchmarks/bench_worker_memory.py [--requests 200]
+    .venv/bin/python benchmarks/bench_worker_memory.py [--requests 200] [--before DIR]
 
 For each kind (naive, lightgbm, lstm) one AMZN version is registered and made champion;
-``tickercast serve --no-feed`` starts, answers ``--requests`` rounds of /predict_next_price,
-/v1/predict and /v1/predict/batch (64 windows), and its RSS is read from /proc. The
-"native" rows serve the same version with its light files removed, which is what a version
-registered before light serving loads (its training framework). Prints Markdown tables.
+``tickercast serve --no-feed --no-worker`` starts, answers ``--requests`` rounds of
+/predict_next_price, /v1/predict and /v1/predict/batch (64 windows), and the serving
+process's RSS is read from /proc (the uvicorn workers' with ``--workers 2``). ``--before
+DIR`` also serves each champion with the code in DIR (a checkout before light serving, e.g.
+/work/main/src); the "no light files" row serves the LSTM with its light files removed, as
+a version registered before light serving (torch in the worker). Prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -65,19 +67,22 @@ def light_files(env: dict[str, str], version: str) -> list[Path]:
     return sorted(native.glob("light*"))
 
 
-def exercise(port: int, rounds: int) -> None:
+def exercise(port: int, rounds: int, *, v1: bool) -> None:
+    """``rounds`` of /predict_next_price, and of the /v1 prediction routes when ``v1``."""
     url = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=url, timeout=30) as client:
         for _ in range(rounds):
             client.post("/predict_next_price", json=BODY).raise_for_status()
-            client.post("/v1/predict", json={"ticker": "AMZN", **BODY}).raise_for_status()
-            client.post("/v1/predict/batch", json={"windows": WINDOWS.tolist()}).raise_for_status()
+            if v1:
+                client.post("/v1/predict", json={"ticker": "AMZN", **BODY}).raise_for_status()
+                batch = {"windows": WINDOWS.tolist()}
+                client.post("/v1/predict/batch", json=batch).raise_for_status()
 
 
 def served_rss(cmd: list[str], env: dict[str, str], rounds: int) -> float:
     process = start(cmd, env, PORT)
     try:
-        exercise(PORT, rounds)
+        exercise(PORT, rounds, v1="tickercast" in cmd)
         return statistics.mean(worker_rss_mb(process))
     finally:
         stop(process)
@@ -106,6 +111,9 @@ def predict_times(env: dict[str, str], versions: dict[str, str]) -> list[tuple[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument(
+        "--before", type=Path, help="src/ of a checkout before light serving (e.g. main's)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
@@ -120,7 +128,9 @@ def main() -> None:
         versions["naive"] = "1"  # registered first by the first train
         trivial = [sys.executable, "-m", "uvicorn", "trivial_app:app", "--app-dir", str(HERE)]
         trivial += ["--port", str(PORT), "--log-level", "warning"]
-        serve = [*tc, "serve", "--no-feed", "--port", str(PORT)]
+        # the serving process only: --no-worker leaves out the drift/retrain worker process
+        serve = [*tc, "serve", "--no-feed", "--no-worker", "--port", str(PORT)]
+        before_env = {**env, "PYTHONPATH": str(args.before)} if args.before else None
         rows = [("trivial FastAPI app", "-", "1", served_rss(trivial, env, args.requests))]
         for kind in KINDS:
             promote(env, versions[kind])
@@ -128,19 +138,23 @@ def main() -> None:
             if kind == "lightgbm":
                 rss = served_rss([*serve, "--workers", "2"], env, args.requests)
                 rows.append((kind, "light", "2", rss))
-            if kind == "naive":
-                continue  # nothing fitted: its light and native forms are the same files
-            files = light_files(env, versions[kind])
-            saved = {path: path.read_bytes() for path in files}
-            for path in files:
-                path.unlink()
-            try:
-                rows.append((kind, "native", "1", served_rss(serve, env, args.requests)))
-            finally:
-                for path, data in saved.items():
-                    path.write_bytes(data)
+            if before_env is not None:
+                rss = served_rss(serve, before_env, args.requests)
+                rows.append((kind, f"before ({args.before})", "1", rss))
+            if kind == "lstm":  # as registered before light serving: torch in the worker
+                files = light_files(env, versions[kind])
+                saved = {path: path.read_bytes() for path in files}
+                for path in files:
+                    path.unlink()
+                try:
+                    rows.append(
+                        (kind, "no light files", "1", served_rss(serve, env, args.requests))
+                    )
+                finally:
+                    for path, data in saved.items():
+                        path.write_bytes(data)
         base = rows[0][3]
-        print("| champion | form | workers | RSS/worker MB | vs trivial |")
+        print("| champion | served by | workers | RSS/worker MB | vs trivial |")
         print("|---|---|---:|---:|---:|")
         for kind, form, workers, rss in rows:
             print(f"| {kind} | {form} | {workers} | {rss:.0f} | {rss / base:.2f}x |")

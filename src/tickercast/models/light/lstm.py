@@ -48,8 +48,8 @@ class NumpyLSTM:
             h = np.zeros((n, self.hidden), dtype=np.float32)
             c = np.zeros((n, self.hidden), dtype=np.float32)
             outputs = np.empty((n, steps, self.hidden), dtype=np.float32)
-            # the input projection of every step at once, then the recurrence step by step
-            projected = seq @ w_ih + bias
+            # the input projection of every step in one matrix product, then the recurrence
+            projected = (seq.reshape(n * steps, -1) @ w_ih + bias).reshape(n, steps, -1)
             for t in range(steps):
                 gates = projected[:, t] + h @ w_hh
                 i, f, g, o = np.split(gates, 4, axis=1)
