@@ -56,8 +56,9 @@ def one_thread() -> Iterator[None]:
 
 def build_lstm(hidden: int, layers: int, seed: int) -> torch.nn.Module:
     """A seeded ``(batch, seq, 1) -> (batch,)`` LSTM regressor on its last hidden state."""
-    torch = _torch()
-    nn = torch.nn
+    _torch()  # a clear error when torch is not installed
+    import torch
+    from torch import nn
 
     class _LSTMRegressor(nn.Module):
         def __init__(self) -> None:
@@ -91,8 +92,9 @@ def train_net(
 ) -> dict[str, Any]:
     """Adam with seeded shuffling; with a validation set, early stopping restores the best
     epoch's weights. Returns a small training log (epochs run, best validation loss)."""
-    torch = _torch()
-    nn = torch.nn
+    _torch()  # a clear error when torch is not installed
+    import torch
+    from torch import nn
 
     gen = torch.Generator().manual_seed(seed)
     xf = torch.from_numpy(np.array(x_fit, dtype=np.float32))
