@@ -33,6 +33,12 @@ from tickercast.storage import repository
 
 router = APIRouter(tags=["decisions"], route_class=ProblemRoute)
 
+BODY_LIMITS = {
+    # 10,000 prices + 10,000 volumes x 24 bytes ("1.2345678901234567e-05, ") = 480 kB
+    "/v1/decide": 512 * 1024,
+}
+"""Bytes per route: fits the largest valid request in compact JSON."""
+
 _ERRORS = problem_responses(404, 422, 503)
 _BODY_ERRORS = problem_responses(400, 404, 413, 415, 422, 503)
 
