@@ -148,7 +148,8 @@ def create_app(
         app.include_router(router)
     for router in (keys.router, keys.usage_router, session.router):
         app.include_router(router)
-    app.add_middleware(BodyLimitMiddleware, default=64 * 1024, limits=predict.BODY_LIMITS)
+    limits = {**predict.BODY_LIMITS, **decide.BODY_LIMITS}
+    app.add_middleware(BodyLimitMiddleware, default=64 * 1024, limits=limits)
     app.add_middleware(AccessMiddleware)  # before the body limit: no key, nothing read
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.state.metrics = metrics

@@ -1,4 +1,5 @@
-"""Decisions: today's buy/sell/hold for a ticker, and the champion's backtest for the dashboard.
+"""Decisions: today's buy/sell/hold for a ticker (for a given position, or the dashboard's
+flat default), and the champion's backtest for the dashboard.
 
 ``tickercast.decisions`` (pandas, scipy) is imported on a route's first call, not with the
 app: a serving worker that only predicts never loads it.
@@ -16,7 +17,13 @@ from fastapi.responses import Response
 from tickercast.errors import FieldError
 from tickercast.serving import forecasting
 from tickercast.serving.decide_schemas import DecideRequest, DecisionPublic
-from tickercast.serving.deps import ModelStoreDep, SessionDep, SettingsDep, valid_ticker_id
+from tickercast.serving.deps import (
+    FeedDep,
+    ModelStoreDep,
+    SessionDep,
+    SettingsDep,
+    valid_ticker_id,
+)
 from tickercast.serving.problem_details import ProblemRoute
 from tickercast.serving.problems import problem_responses
 from tickercast.serving.responses import json_response
@@ -27,17 +34,47 @@ if TYPE_CHECKING:
 
 router = APIRouter(tags=["decisions"], route_class=ProblemRoute)
 
+BODY_LIMITS = {
+    # 10,000 prices + 10,000 volumes x 24 bytes ("1.2345678901234567e-05, ") = 480 kB
+    "/v1/decide": 512 * 1024,
+}
+"""Bytes per route: fits the largest valid request in compact JSON."""
+
 _ERRORS = problem_responses(404, 422, 503)
 _BODY_ERRORS = problem_responses(400, 404, 413, 415, 422, 503)
 
 
 @router.post("/v1/decide", response_model=DecisionPublic, responses=_BODY_ERRORS)
 def decide_now(
-    body: DecideRequest, store: ModelStoreDep, settings: SettingsDep, session: SessionDep
+    body: DecideRequest,
+    store: ModelStoreDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    feed: FeedDep,
 ) -> DecisionPublic:
     """Buy, sell or hold, with a target weight and a quantity, from the champion's forecast
     of the next session, the position held and the costs. A champion without an edge over
-    naive always holds."""
+    naive always holds. Without prices: the stored history (for a replayed ticker, up to the
+    feed cursor)."""
+    return _decision(body, store, settings, session, feed)
+
+
+@router.get("/v1/tickers/{ticker}/decision", response_model=DecisionPublic, responses=_ERRORS)
+def todays_decision(
+    ticker: str, store: ModelStoreDep, settings: SettingsDep, session: SessionDep, feed: FeedDep
+) -> DecisionPublic:
+    """Today's decision from a flat position with the default risk limits and costs, on the
+    stored history: what the dashboard shows (a read; POST /v1/decide for your own position)."""
+    return _decision(DecideRequest(ticker=ticker), store, settings, session, feed)
+
+
+def _decision(
+    body: DecideRequest,
+    store: ModelStoreDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    feed: FeedDep,
+) -> DecisionPublic:
     from tickercast.decisions.decide import Position, decide, model_edge
     from tickercast.decisions.engine import ADV_WINDOW
     from tickercast.decisions.policy import Costs, RiskLimits
@@ -48,7 +85,10 @@ def decide_now(
     as_of = None
     if body.prices is None:
         rows = repository.get_bars(
-            session=session, ticker_id=valid_ticker_id(session, ticker), limit=max(need, ADV_WINDOW)
+            session=session,
+            ticker_id=valid_ticker_id(session, ticker),
+            end=feed.visible_end(ticker, None),
+            limit=max(need, ADV_WINDOW),
         )
         prices = [r.close for r in rows]
         volumes = [float(r.volume) if r.volume else np.nan for r in rows]
