@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import aclosing
+from typing import Any
 
 import psycopg
 import pytest
@@ -39,7 +40,7 @@ def conninfo(postgres_url: str) -> str:
     return libpq_conninfo(postgres_url, 3.0)
 
 
-def _hold_leader_lock(conninfo: str, store: EventStore) -> psycopg.Connection[tuple[object, ...]]:
+def _hold_leader_lock(conninfo: str, store: EventStore) -> psycopg.Connection[Any]:
     conn = psycopg.connect(conninfo, autocommit=True)
     row = conn.execute("SELECT pg_try_advisory_lock(%s)", (store.deployment.leader_key,)).fetchone()
     assert row is not None and row[0] is True

@@ -150,3 +150,14 @@ def test_a_hub_without_a_store_resets_an_id_it_never_gave() -> None:
         return [e.kind for e in await _take(hub, "AMZN", 99, 1)]
 
     assert asyncio.run(scenario()) == ["reset"]
+
+
+def test_ids_a_store_skipped_are_no_gap() -> None:
+    async def scenario() -> list[str]:
+        hub = EventHub(first_id=40)
+        reader = asyncio.create_task(_take(hub, "AMZN", 40, 2))
+        await asyncio.sleep(0.01)
+        hub.add([Event(43, "bar", "AMZN", "{}"), Event(47, "score", "AMZN", "{}")])
+        return [e.kind for e in await asyncio.wait_for(reader, 2)]
+
+    assert asyncio.run(scenario()) == ["bar", "score"]  # no reset: 41, 42 never existed

@@ -117,9 +117,25 @@ class EventStore:
             data = session.scalar(query)
         return None if data is None else dt.date.fromisoformat(orjson.loads(data)["date"])
 
-    def last_of(self, kind: str) -> Event | None:
-        """The newest event of ``kind`` (a follower starts from the last feed status)."""
-        query = select(LiveEvent).where(LiveEvent.kind == kind).order_by(LiveEvent.id.desc())
+    def kinds_between(self, after_id: int, until_id: int, ticker: str) -> dict[str, int]:
+        """How many events of each kind ``ticker`` had in ``(after_id, until_id]`` (a
+        follower that starts between two statuses counts the bars and scores since)."""
+        query = (
+            select(LiveEvent.kind, func.count())
+            .where(LiveEvent.id > after_id, LiveEvent.id <= until_id, LiveEvent.ticker == ticker)
+            .group_by(LiveEvent.kind)
+        )
+        with self.sessions() as session:
+            return {str(kind): int(n) for kind, n in session.execute(query)}
+
+    def last_of(self, kind: str, until_id: int) -> Event | None:
+        """The newest event of ``kind`` up to ``until_id`` (a follower starts from the last
+        feed status)."""
+        query = (
+            select(LiveEvent)
+            .where(LiveEvent.kind == kind, LiveEvent.id <= until_id)
+            .order_by(LiveEvent.id.desc())
+        )
         with self.sessions() as session:
             row = session.scalars(query.limit(1)).first()
         return None if row is None else _event(row)

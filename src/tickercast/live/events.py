@@ -86,6 +86,7 @@ class EventHub:
         self.first_id = first_id
         self._history = history
         self._last_id = self.first_id
+        self._dropped = self.first_id  # every event after it is in the ring
         self._wake = asyncio.Event()
         self._closed = False
         self.followers = 0
@@ -118,6 +119,7 @@ class EventHub:
         if not added:
             return
         if len(self._events) > 2 * self.capacity:  # trim in bulk, not on every publish
+            self._dropped = self._ids[-self.capacity - 1]
             del self._events[: -self.capacity]
             del self._ids[: -self.capacity]
         self._wake.set()
@@ -128,10 +130,12 @@ class EventHub:
         self._closed = True
         self._wake.set()
 
-    def _oldest_kept(self) -> int:
+    def _floor(self) -> int:
+        """Every event with a larger id is among the last ``capacity`` here (ids given by a
+        store may skip numbers: what counts is what left the ring, not the oldest id)."""
         if len(self._ids) > self.capacity:
-            return self._ids[-self.capacity]
-        return self._ids[0] if self._ids else self._last_id + 1
+            return self._ids[-self.capacity - 1]
+        return self._dropped
 
     def can_resume(self, after_id: int) -> bool:
         """Whether every event after ``after_id`` is still here (no gap, same boot)."""
@@ -139,7 +143,7 @@ class EventHub:
 
     def _trimmed_past(self, after_id: int) -> bool:
         """Whether events after ``after_id`` have left the ring already."""
-        return after_id < self._oldest_kept() - 1
+        return after_id < self._floor()
 
     def since(self, after_id: int, ticker: str | None = None) -> list[Event]:
         """Kept events with id > ``after_id`` for ``ticker`` (plus broadcasts), oldest first."""

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import psycopg
 
@@ -26,7 +27,9 @@ log = logging.getLogger(__name__)
 
 # a vanished leader host: the server drops its session (and lock) after ~5 + 3 * 2 s
 _KEEPALIVES = (
-    "SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3"
+    "SELECT set_config('tcp_keepalives_idle', '5', false),"
+    " set_config('tcp_keepalives_interval', '2', false),"
+    " set_config('tcp_keepalives_count', '3', false)"
 )
 
 
@@ -51,7 +54,7 @@ class LeaderElection:
         self.timeout_s = timeout_s
         self.is_leader = False
         self.backend_pid: int | None = None  # the lock session's, while leader
-        self._conn: psycopg.AsyncConnection[tuple[object, ...]] | None = None
+        self._conn: psycopg.AsyncConnection[Any] | None = None
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._unreachable = False
@@ -94,7 +97,7 @@ class LeaderElection:
         if row is not None and row[0]:
             await self._take_lead(conn)
 
-    async def _take_lead(self, conn: psycopg.AsyncConnection[tuple[object, ...]]) -> None:
+    async def _take_lead(self, conn: psycopg.AsyncConnection[Any]) -> None:
         self.is_leader = True
         self.backend_pid = conn.info.backend_pid
         log.info("live feed role: leader (replica %s holds the feed lock)", replica_name())
@@ -123,7 +126,7 @@ class LeaderElection:
         except Exception:
             log.exception("stopping the feed after stepping down failed")
 
-    async def _connection(self) -> psycopg.AsyncConnection[tuple[object, ...]]:
+    async def _connection(self) -> psycopg.AsyncConnection[Any]:
         if self._conn is None or self._conn.closed:
             self._conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
             await self._conn.execute(_KEEPALIVES)

@@ -70,11 +70,12 @@ async def open_live(
 
 @dataclass(frozen=True)
 class StoreHead:
-    """Where a replica starts following: the store's newest id, the leader's last status,
-    the last bar it published, and the feed ticker's id."""
+    """Where a replica starts following: the store's newest id, the leader's last status
+    and the feed's events since it (by kind), the last bar published, the ticker's id."""
 
     newest_id: int
     last_status: Event | None
+    since_status: dict[str, int]
     last_bar: dt.date | None
     ticker_id: int | None
 
@@ -82,13 +83,14 @@ class StoreHead:
     def read(
         cls, store: EventStore, sessions: sessionmaker[Session], ticker: str | None
     ) -> StoreHead:
+        newest = store.newest_id()  # all below is read up to it: the listener goes on from it
+        status = store.last_of("status", newest)
         if ticker is None:
-            return cls(store.newest_id(), store.last_of("status"), None, None)
+            return cls(newest, status, {}, None, None)
         with sessions() as session:
             ticker_id = repository.get_ticker_id(session=session, symbol=ticker)
-        return cls(
-            store.newest_id(), store.last_of("status"), store.last_bar_date(ticker), ticker_id
-        )
+        since = store.kinds_between(status.id if status else 0, newest, ticker)
+        return cls(newest, status, since, store.last_bar_date(ticker), ticker_id)
 
 
 class FeedMirror:
@@ -121,6 +123,8 @@ class FeedMirror:
         self.cursor: dt.date | None = None
         if head.last_status is not None:
             self.observe(head.last_status)
+        for kind, count in head.since_status.items():
+            self._count(kind, count)
         if head.last_bar is not None and (self.cursor is None or head.last_bar > self.cursor):
             self.cursor = head.last_bar
 
@@ -131,11 +135,16 @@ class FeedMirror:
             data = orjson.loads(event.data)
             self.status = data
             self.cursor = dt.date.fromisoformat(data["cursor"]) if data.get("cursor") else None
-        elif event.kind in _COUNTED and event.ticker == self.ticker:
-            self.status[_COUNTED[event.kind]] = int(self.status.get(_COUNTED[event.kind], 0)) + 1
+        elif event.ticker == self.ticker:
+            self._count(event.kind, 1)
             if event.kind == "bar":
                 self.cursor = dt.date.fromisoformat(orjson.loads(event.data)["date"])
         return self.cursor != before
+
+    def _count(self, kind: str, n: int) -> None:
+        """The leader's counters (bars, scores, predictions) move with its events."""
+        if kind in _COUNTED:
+            self.status[_COUNTED[kind]] = int(self.status.get(_COUNTED[kind], 0)) + n
 
     def known_until(self, ticker: str) -> dt.date | None:
         if self.ticker is None or ticker.upper() != self.ticker:
