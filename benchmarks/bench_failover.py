@@ -23,16 +23,14 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.live.replicas import leader_of, replica_env, replicas, seconds_until_leader
+from tests.pg_schema import throwaway_schema
 
 from tickercast.config import Settings
 from tickercast.data.ingestion import ingest_table
@@ -74,13 +72,7 @@ def _first_new_bar(url: str, name: str, seen: list[float]) -> None:
 
 
 def one_round(base: str, root: Path, registry_root: Settings) -> tuple[float, float]:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    direct = url.render_as_string(hide_password=False)
-    try:
+    with throwaway_schema(base) as direct:
         upgrade(direct)
         settings = Settings(
             data_dir=root,
@@ -104,10 +96,6 @@ def one_round(base: str, root: Path, registry_root: Settings) -> tuple[float, fl
             lead = seconds_until_leader(survivor, killed_at)
             watcher.join(timeout=30)
             return lead, seen[0] - killed_at
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def main() -> None:

@@ -15,6 +15,29 @@ import httpx
 Event = dict[str, Any]
 
 
+class EventParser:
+    """text/event-stream, line by line: ``line(text)`` gives an event when one is complete
+    (comments and ``retry`` lines skipped)."""
+
+    def __init__(self) -> None:
+        self._fields: dict[str, str] = {}
+
+    def line(self, text: str) -> Event | None:
+        if text == "":
+            fields, self._fields = self._fields, {}
+            if "event" not in fields:
+                return None
+            return {
+                "id": int(fields["id"]),
+                "event": fields["event"],
+                "data": json.loads(fields["data"]),
+            }
+        if not text.startswith(":"):
+            name, _, value = text.partition(":")
+            self._fields[name] = value.removeprefix(" ")
+        return None
+
+
 def finished(event: Event) -> bool:
     return event["event"] == "status" and event["data"]["state"] == "finished"
 
@@ -73,17 +96,11 @@ async def _read(
     async with client.stream("GET", f"{url}/v1/stream/{ticker}", headers=headers) as response:
         assert response.status_code == 200
         stream.served_by.append(url)
-        current: dict[str, str] = {}
+        parser = EventParser()
         async for line in response.aiter_lines():
-            if line == "":
-                if "event" in current:
-                    event = {"id": int(current["id"]), "event": current["event"]}
-                    event["data"] = json.loads(current["data"])
-                    stream.events.append(event)
-                    if until(event):
-                        return True
-                current = {}
-            elif not line.startswith(":"):
-                name, _, value = line.partition(":")
-                current[name] = value.removeprefix(" ")
+            event = parser.line(line)
+            if event is not None:
+                stream.events.append(event)
+                if until(event):
+                    return True
     return False
