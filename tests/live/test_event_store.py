@@ -109,13 +109,17 @@ def test_history_reads_one_ticker_and_says_none_once_pruned(
     holder = _hold_leader_lock(conninfo, store)
     try:
         pid = holder.info.backend_pid
-        for n in range(1_500):
-            store.append([("bar", "AMZN" if n % 2 else "AAPL", f'{{"n": {n}}}')], holder_pid=pid)
+        for first in range(0, 1_500, 10):  # even n: AAPL, odd n: AMZN
+            batch = [
+                ("bar", "AMZN" if n % 2 else "AAPL", f'{{"n": {n}}}')
+                for n in range(first, first + 10)
+            ]
+            store.append(batch, holder_pid=pid)
     finally:
         holder.close()
     newest = store.newest_id()
     amzn = store.history(newest - 10, "AMZN", newest)
-    assert amzn is not None and [e.id for e in amzn] == list(range(newest - 9, newest + 1, 2))
+    assert amzn is not None and [e.id for e in amzn] == list(range(newest - 8, newest + 1, 2))
     assert store.history(newest + 5, "AMZN", newest) is None  # an id never given
     assert store.prune(keep=1_000) == 500
     assert store.history(newest - 1_000, "AMZN", newest) is not None  # still all there
@@ -201,8 +205,8 @@ def test_lock_moves_to_a_follower_when_the_leader_session_dies(
         took = loop.time() - killed_at
         await asyncio.sleep(0.5)  # the first is back as a follower, not a second leader
         assert (first.is_leader, second.is_leader) == (False, True)
+        await first.stop()  # the follower first: it must not take the lock back meanwhile
         await second.stop()
-        await first.stop()
         return log, took
 
     log, took = asyncio.run(scenario())

@@ -42,8 +42,8 @@ def _per_worker(directory: Path) -> dict[str, float]:
     counts: dict[str, float] = {}
     for path in directory.glob("counter_*.db"):
         for key, value, _timestamp, _pos in MmapedDict.read_all_values_from_file(str(path)):
-            _metric, sample, _names, labels, _help = json.loads(key)
-            if sample == f"{_REQUESTS}_total" and labels[1] == "/v1/feed":
+            _metric, sample, labels, _help = json.loads(key)
+            if sample == f"{_REQUESTS}_total" and labels["route"] == "/v1/feed":
                 counts[path.name] = counts.get(path.name, 0.0) + value
     return counts
 
