@@ -74,6 +74,14 @@ def test_prometheus_scrapes_every_api_replica() -> None:
     assert job["dns_sd_configs"] == [
         {"names": ["api"], "type": "A", "port": 8000, "refresh_interval": "15s"}
     ]
+    # /metrics needs an admin key in required mode: a key file beside the config, never committed
+    assert job["authorization"] == {
+        "type": "Bearer",
+        "credentials_file": "/etc/prometheus/tickercast.key",
+    }
+    assert (
+        "deploy/compose/prometheus/tickercast.key" in (ROOT / ".gitignore").read_text().splitlines()
+    )
 
 
 def test_grafana_dashboard_uses_metrics_the_service_exports() -> None:
