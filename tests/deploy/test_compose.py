@@ -55,6 +55,7 @@ def test_compose_stack_has_every_service_with_health_checks(compose: dict[str, A
     assert services["mlflow"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert "--backend-store-uri=postgresql+psycopg://" in " ".join(services["mlflow"]["command"])
     assert services["api"]["read_only"] is True
+    assert services["worker"]["cpus"] == 1.0  # retrains never take the API replicas' CPUs
 
 
 def test_compose_secrets_come_from_an_uncommitted_env_file(compose: dict[str, Any]) -> None:

@@ -23,10 +23,12 @@ def required(champion_settings: Settings) -> Iterator[LiveServer]:
         yield server
 
 
-def test_follow_reads_the_cursor_with_the_key_serve_makes(required: LiveServer) -> None:
+def test_follow_reads_the_cursor_with_the_key_serve_makes(
+    required: LiveServer, champion_settings: Settings
+) -> None:
     with pytest.raises(DataError, match="401"):
         _follow(required.url, None)("AMZN")
-    key = _worker_key(required.settings)
+    key = _worker_key(champion_settings)
     assert _follow(required.url, key)("AMZN") is None  # no replay running: no cursor, no error
 
 

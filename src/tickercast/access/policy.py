@@ -61,7 +61,7 @@ _SAFE_EXACT: dict[str, Requirement] = {
 _SAFE_PATTERNS: tuple[tuple[re.Pattern[str], Requirement], ...] = (
     (re.compile(r"/v1/tickers/[^/]+/forecast"), Requirement.FORECAST),
     (
-        re.compile(r"/v1/tickers/[^/]+/(prices|predictions|accuracy|drift|backtest)"),
+        re.compile(r"/v1/tickers/[^/]+/(prices|predictions|accuracy|drift|backtest|decision)"),
         Requirement.READ,
     ),
     (re.compile(r"/v1/tickers/[^/]+"), Requirement.READ),
