@@ -5,8 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +19,7 @@ import typer
 from tickercast.cli.common import err_console
 from tickercast.config import Settings, get_settings
 from tickercast.errors import ConfigError
+from tickercast.storage.db import is_sqlite
 
 __all__ = ["register"]
 
@@ -75,16 +81,19 @@ def serve(
 ) -> None:
     """Serve the API, OpenAPI docs at /docs, and the dashboard at /, with a live feed.
 
-    The feed runs only with one worker: its events are kept in the serving process."""
+    On SQLite the feed runs only with one worker (its events are kept in the serving
+    process); on PostgreSQL workers and replicas elect one of them to run it."""
     import uvicorn
 
     settings = get_settings()
     workers = workers or settings.workers
     feed = _feed_environment(replay, from_date, speed, poll, every, ticker, no_feed)
-    if workers > 1 and feed.get("TICKERCAST_FEED", settings.feed) != "none":
+    sqlite = is_sqlite(settings.resolved_database_url)
+    if workers > 1 and sqlite and feed.get("TICKERCAST_FEED", settings.feed) != "none":
         raise ConfigError(
-            f"the live feed runs in one process; with --workers {workers} use --no-feed "
-            "(or serve the dashboard from a single worker)"
+            f"the live feed runs in one process on SQLite; with --workers {workers} use "
+            "--no-feed, or PostgreSQL (TICKERCAST_DATABASE_URL=postgresql+psycopg://...), where "
+            "one worker is elected to run it"
         )
     _warn_if_exposed(host or settings.host, settings.auth)
     if update_schedule is not None:
@@ -102,7 +111,8 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     child = _start_worker(bind_host, bind_port, settings) if with_worker else None
     try:
-        _run_uvicorn(uvicorn, bind_host, bind_port, workers, settings.log_level)
+        with _shared_metrics(workers):
+            _run_uvicorn(uvicorn, bind_host, bind_port, workers, settings.log_level)
     finally:
         if child is not None:
             child.terminate()
@@ -110,6 +120,29 @@ def serve(
                 child.wait(10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+@contextmanager
+def _shared_metrics(workers: int) -> Iterator[None]:
+    """With several workers, a metrics directory they all write to (prometheus_client's
+    multiprocess mode), empty at start: PROMETHEUS_MULTIPROC_DIR if set (cleaned), else a
+    fresh one removed at exit. Set before uvicorn spawns the workers, which read it when
+    they import prometheus_client."""
+    if workers <= 1:
+        yield
+        return
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    path = Path(given) if given else Path(tempfile.mkdtemp(prefix="tickercast-metrics-"))
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):  # a previous run's counts would add to this one's
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    try:
+        yield
+    finally:
+        if not given:
+            shutil.rmtree(path, ignore_errors=True)
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
 
 def _start_worker(host: str, port: int, settings: Settings) -> subprocess.Popen[bytes]:
