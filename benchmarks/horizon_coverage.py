@@ -11,6 +11,7 @@ close h bars later. This is the path `GET /v1/tickers/{t}/forecast?horizon=30` s
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,11 @@ LEVELS = (80, 95)
 
 
 def coverage(
-    prices: np.ndarray, model_name: str, test_days: int, refit_every: int
+    prices: np.ndarray,
+    model_name: str,
+    test_days: int,
+    refit_every: int,
+    params: dict[str, object] | None = None,
 ) -> dict[int, dict[int, float]]:
     n = prices.size
     h_max = max(HORIZONS)
@@ -34,7 +39,7 @@ def coverage(
     model = None
     for i, origin in enumerate(range(start, n - h_max)):
         if i % refit_every == 0:
-            model = create_model(model_name).fit(prices[: origin + 1])
+            model = create_model(model_name, **(params or {})).fit(prices[: origin + 1])
         assert model is not None
         path = model.forecast_path(prices[: origin + 1], h_max, levels=LEVELS)
         for h in HORIZONS:
@@ -49,22 +54,42 @@ def main() -> None:
     parser.add_argument("--model", default="naive")
     parser.add_argument("--test-days", type=int, default=500)
     parser.add_argument("--refit-every", type=int, default=20)
+    parser.add_argument("--param", action="append", default=[], help="model parameter k=v")
+    parser.add_argument("--json", type=Path, help="also write the table here")
     args = parser.parse_args()
+    params = {k: _number(v) for k, v in (s.split("=") for s in args.param)}
     print(
-        f"model {args.model}, {args.test_days} origins per ticker, refit every {args.refit_every}"
+        f"model {args.model} {params or ''}, {args.test_days} origins per ticker, "
+        f"refit every {args.refit_every}"
     )
     print("\n| ticker | " + " | ".join(f"h={h} cov 80 / 95" for h in HORIZONS) + " |")
     print("|---|" + "---:|" * len(HORIZONS))
     table = {}
     for ticker in TICKERS:
         prices = pd.read_csv(SAMPLES / f"{ticker}.csv")["Close"].to_numpy(dtype=np.float64)
-        cov = coverage(prices, args.model, args.test_days, args.refit_every)
+        cov = coverage(prices, args.model, args.test_days, args.refit_every, params)
         table[ticker] = cov
         cells = " | ".join(f"{cov[h][80]:.1f} / {cov[h][95]:.1f}" for h in HORIZONS)
         print(f"| {ticker} | {cells} |", flush=True)
     mean = {h: {lv: np.mean([table[t][h][lv] for t in TICKERS]) for lv in LEVELS} for h in HORIZONS}
     cells = " | ".join(f"{mean[h][80]:.1f} / {mean[h][95]:.1f}" for h in HORIZONS)
     print(f"| mean | {cells} |")
+    # overlapping h-step paths: about test_days / h independent outcomes per ticker
+    se = " | ".join(
+        " / ".join(
+            f"{100 * np.sqrt(lv / 100 * (1 - lv / 100) * h / args.test_days):.1f}" for lv in LEVELS
+        )
+        for h in HORIZONS
+    )
+    print(f"| standard error of one ticker's cell | {se} |")
+    if args.json:
+        args.json.write_text(
+            json.dumps({t: {str(h): c for h, c in v.items()} for t, v in table.items()}, indent=1)
+        )
+
+
+def _number(value: str) -> float | int:
+    return int(value) if value.lstrip("-").isdigit() else float(value)
 
 
 if __name__ == "__main__":
