@@ -7,7 +7,8 @@ wrk (one thread, 64 connections) on CPU 0; they are measured in interleaved roun
 slot each per round, order rotated every round) so drift in the shared machine's load hits
 every configuration alike:
 
-- ``before``: the code of the ``main`` branch (no access layer at all), from ``git archive``;
+- ``before``: the code before the access layer (``--before``, default dadc393, the last
+  commit without it), from ``git archive``;
 - ``off``: this code, ``TICKERCAST_AUTH=optional`` with no anonymous limit, no key sent;
 - ``memory``: ``required``, a key with a rate limit and a daily quota, counters in memory;
 - ``redis``: the same with the counters in Redis (``TICKERCAST_REDIS_URL``).
@@ -156,6 +157,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--micro", action="store_true", help="Only the in-process check.")
+    parser.add_argument("--before", default="dadc393", help="Git ref of the code without auth.")
     args = parser.parse_args()
     if args.micro:
         micro(args.redis_url)
@@ -166,7 +168,7 @@ def main() -> None:
         before_src = Path(tmp) / "main"
         before_src.mkdir()
         archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", "main", "src"], check=True, capture_output=True
+            ["git", "-C", str(ROOT), "archive", args.before, "src"], check=True, capture_output=True
         ).stdout
         subprocess.run(["tar", "-x", "-C", str(before_src)], input=archive, check=True)
         made = subprocess.run(

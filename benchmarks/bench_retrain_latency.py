@@ -3,8 +3,14 @@
 The server (`tickercast serve --no-feed --no-worker`, one process, a LightGBM champion) is
 loaded by `wrk` (64 connections) in interleaved rounds: ``--seconds`` without a retrain, then
 ``--seconds`` while a retrain runs exactly as the worker runs it (``run_retrain_process``:
-a spawned, niced child training ``--model`` with walk-forward validation and the gate). A
-retrain that finishes early is restarted, so one is always running during the second phase.
+a spawned child at idle CPU priority training ``--model`` with walk-forward validation and
+the gate). A retrain that finishes early is restarted, so one is always running during the
+second phase.
+
+With ``--pin`` (the default) wrk runs on CPU 0, as it would on a machine of its own, and the
+server and the retrain share CPU 1: the retrain can take time only from the server, which is
+what the target is about. ``--no-pin`` lets all three float over both CPUs, where a retrain
+also slows the load generator itself.
 
     PYTHONPATH=src .venv/bin/python benchmarks/bench_retrain_latency.py [--rounds 3] [--seconds 10]
 """
@@ -22,9 +28,14 @@ import time
 from pathlib import Path
 
 from bench_serving import prepare, run_wrk, start, stop
+from loadgen import pinned
+
+SERVER_CPU, WRK_CPU = 1, 0
 
 
-def _retrainer(env: dict[str, str], model: str, stop_flag: threading.Event) -> list[float]:
+def _retrainer(
+    env: dict[str, str], model: str, stop_flag: threading.Event, cpu: int | None
+) -> list[float]:
     """Keep one worker-style retrain running until ``stop_flag``; returns their durations."""
     code = (
         "import sys; from tickercast.config import get_settings; "
@@ -36,7 +47,9 @@ def _retrainer(env: dict[str, str], model: str, stop_flag: threading.Event) -> l
     while not stop_flag.is_set():
         t0 = time.perf_counter()
         child_env = {**env, "TICKERCAST_RETRAIN_MODEL": model}
-        proc = subprocess.Popen([sys.executable, "-c", code], env=child_env, start_new_session=True)
+        proc = subprocess.Popen(
+            pinned([sys.executable, "-c", code], cpu), env=child_env, start_new_session=True
+        )
         while proc.poll() is None:
             if stop_flag.wait(0.2):
                 # the whole group: the runner and the retrain child it spawned
@@ -47,8 +60,10 @@ def _retrainer(env: dict[str, str], model: str, stop_flag: threading.Event) -> l
     return durations
 
 
-def _collect(into: list[float], env: dict[str, str], model: str, flag: threading.Event) -> None:
-    into.extend(_retrainer(env, model, flag))
+def _collect(
+    into: list[float], env: dict[str, str], model: str, flag: threading.Event, cpu: int | None
+) -> None:
+    into.extend(_retrainer(env, model, flag, cpu))
 
 
 def main() -> None:
@@ -56,6 +71,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--model", default="lstm", help="model the retrain trains")
+    parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = prepare(Path(tmp))
@@ -72,18 +88,21 @@ def main() -> None:
             "--workers",
             "1",
         ]
-        server = start(cmd, env, port)
+        server_cpu, wrk_cpu = (SERVER_CPU, WRK_CPU) if args.pin else (None, None)
+        server = start(pinned(cmd, server_cpu), env, port)
         rows = []
         try:
-            run_wrk(port, 3)  # warm-up
+            run_wrk(port, 3, wrk_cpu)  # warm-up
             for i in range(args.rounds):
-                quiet = run_wrk(port, args.seconds)
+                quiet = run_wrk(port, args.seconds, wrk_cpu)
                 flag = threading.Event()
                 durations: list[float] = []
-                thread = threading.Thread(target=_collect, args=(durations, env, args.model, flag))
+                thread = threading.Thread(
+                    target=_collect, args=(durations, env, args.model, flag, server_cpu)
+                )
                 thread.start()
                 time.sleep(3)  # the retrain process is past its imports and training
-                busy = run_wrk(port, args.seconds)
+                busy = run_wrk(port, args.seconds, wrk_cpu)
                 flag.set()
                 thread.join()
                 rows.append((i + 1, quiet, busy))

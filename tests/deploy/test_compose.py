@@ -55,6 +55,7 @@ def test_compose_stack_has_every_service_with_health_checks(compose: dict[str, A
     assert services["mlflow"]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert "--backend-store-uri=postgresql+psycopg://" in " ".join(services["mlflow"]["command"])
     assert services["api"]["read_only"] is True
+    assert services["worker"]["cpus"] == 1.0  # retrains never take the API replicas' CPUs
 
 
 def test_compose_secrets_come_from_an_uncommitted_env_file(compose: dict[str, Any]) -> None:
@@ -74,6 +75,14 @@ def test_prometheus_scrapes_every_api_replica() -> None:
     assert job["dns_sd_configs"] == [
         {"names": ["api"], "type": "A", "port": 8000, "refresh_interval": "15s"}
     ]
+    # /metrics needs an admin key in required mode: a key file beside the config, never committed
+    assert job["authorization"] == {
+        "type": "Bearer",
+        "credentials_file": "/etc/prometheus/tickercast.key",
+    }
+    assert (
+        "deploy/compose/prometheus/tickercast.key" in (ROOT / ".gitignore").read_text().splitlines()
+    )
 
 
 def test_grafana_dashboard_uses_metrics_the_service_exports() -> None:

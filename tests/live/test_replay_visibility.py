@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.keys_helper import key_headers
 from tests.live.test_feed import run_feed, stored_bars
 from tests.serving.conftest import LiveServer
 from tests.serving.helpers import stored_predictions
@@ -82,7 +83,10 @@ def _assert_nothing_after(client: httpx.Client, settings: Settings, cursor: dt.d
     assert prices["bars"][-1]["date"] == day
 
     asked_at = dt.datetime.now(dt.UTC)
-    forecast = client.get("/v1/tickers/AMZN/forecast", params={"horizon": 5}).json()
+    # a forecast is stored only for a predict key (never for an anonymous GET)
+    forecast = client.get(
+        "/v1/tickers/AMZN/forecast", params={"horizon": 5}, headers=key_headers(settings)
+    ).json()
     assert forecast["origin_date"] == day
     assert forecast["last_close"] == closes[day]
     assert all(s["target_date"] > day for s in forecast["steps"])
@@ -90,6 +94,11 @@ def _assert_nothing_after(client: httpx.Client, settings: Settings, cursor: dt.d
     predicted = client.post("/v1/predict", json={"ticker": "AMZN"}).json()
     assert predicted["as_of"] == day
     assert predicted["last_price"] == closes[day]
+    for decision in (
+        client.post("/v1/decide", json={"ticker": "AMZN"}).json(),
+        client.get("/v1/tickers/AMZN/decision").json(),
+    ):
+        assert (decision["as_of"], decision["last_price"]) == (day, closes[day])
 
     for kind, data in _events(client):
         if kind == "bar":

@@ -72,8 +72,8 @@ def test_api_revocation_on_one_replica_holds_on_the_other(
     key = make_key(champion_settings, scopes="predict")
     admin = make_key(champion_settings, scopes="admin")
     assert (_predict(one, key), _predict(two, key)) == (200, 200)
-    response = httpx.delete(
-        f"{one}/v1/admin/keys/{key.split('_')[1]}", headers={"X-API-Key": admin}
+    response = httpx.post(
+        f"{one}/v1/admin/keys/{key.split('_')[1]}/revoke", headers={"X-API-Key": admin}
     )
     assert response.status_code == 200
     assert _predict(two, key) == 401

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import _with_champion
+from tests.keys_helper import key_headers
 from tests.live_server import LiveServer
 from tests.tcp_proxy import TcpProxy
 from tickercast.config import Settings
@@ -52,6 +53,7 @@ def proxied(
             LiveServer(settings) as server,
             httpx.Client(base_url=server.url, timeout=30, headers=headers) as c,
         ):
+            c.admin = key_headers(settings, scopes="admin")  # type: ignore[attr-defined]
             yield proxy, c
 
 
@@ -101,6 +103,8 @@ def test_hung_database_bounds_every_wait_and_probes_stay_up(
 ) -> None:
     proxy, client = proxied
     assert client.get("/v1/tickers").status_code == 200  # a pooled connection exists
+    admin = client.admin  # type: ignore[attr-defined]
+    assert client.get("/metrics", headers=admin).status_code == 200  # the key is known now
     proxy.set_mode("blackhole")
 
     answers: list[int] = []
@@ -118,7 +122,8 @@ def test_hung_database_bounds_every_wait_and_probes_stay_up(
     ) as probe:  # a hung probe raises here
         for _ in range(5):
             assert probe.get("/healthz").status_code == 200
-            assert "tickercast_http_requests" in probe.get("/metrics").text
+            # /metrics needs the admin key, checked from memory: a scrape outlives the outage
+            assert "tickercast_http_requests" in probe.get("/metrics", headers=admin).text
             ready = probe.get("/readyz")
             assert ready.status_code == 503
             assert ready.json()["checks"]["database"].startswith("error: ")

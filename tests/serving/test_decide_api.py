@@ -25,6 +25,14 @@ def test_naive_champion_holds_and_says_there_is_no_edge(served: httpx.Client) ->
     assert body["as_of"] == "2025-07-25"
 
 
+def test_dashboard_decision_is_a_read_of_the_flat_default_decision(served: httpx.Client) -> None:
+    posted = served.post("/v1/decide", json={"ticker": "AMZN", "position": {"weight": 0}})
+    read = served.get("/v1/tickers/amzn/decision")
+    assert read.status_code == posted.status_code == 200, read.text
+    assert read.json() == posted.json()
+    assert served.get("/v1/tickers/NOPE/decision").status_code == 404
+
+
 def test_decide_from_given_prices(served: httpx.Client) -> None:
     r = served.post("/v1/decide", json={"ticker": "AMZN", "prices": PRICES})
     assert r.status_code == 200, r.text

@@ -3,7 +3,9 @@
 Each body of ``hostile_bodies`` is posted with a Content-Length and again chunked to a real
 ``tickercast serve`` process while a second client calls /healthz every 10 ms. Wanted: every
 answer is a small 413 or 422 problem (the largest valid batch a 200), /healthz always
-answers within 100 ms, and the server's peak RSS stays under twice its idle RSS.
+answers within 500 ms (parsing the worst body in the event loop blocks it for seconds; the
+measured figures, ~60 ms at most, are in benchmarks/README.md), and the server's peak RSS
+stays under twice its idle RSS.
 """
 
 from __future__ import annotations
@@ -47,5 +49,5 @@ def test_hostile_bodies_leave_server_responsive(champion_settings: Settings) -> 
         if answer.status != 200:
             assert answer.response_bytes < 8_000, answer  # 20 errors at most, inputs cut
     assert run.healthz_count > 20
-    assert run.healthz_max_s < 0.100
+    assert run.healthz_max_s < 0.5  # a bound on blocking, not a speed target
     assert run.peak_rss_kb < 2 * run.idle_rss_kb

@@ -6,6 +6,7 @@ import httpx
 import numpy as np
 import pytest
 
+from tests.keys_helper import key_headers
 from tests.live_server import LiveServer
 from tickercast.config import Settings
 from tickercast.data.ingestion import ingest_table
@@ -57,7 +58,7 @@ def test_drift_endpoint_reports_every_check_after_training_end(out_of_sample: Se
         assert checks["returns_ks"]["window"] == 60 and checks["returns_ks"]["p_value"] is not None
         assert checks["performance"]["status"] == "ok"  # the naive champion is naive
         assert checks["performance"]["statistic"] == 1.0
-        metrics = client.get("/metrics").text
+        metrics = client.get("/metrics", headers=key_headers(out_of_sample, scopes="admin")).text
         assert 'tickercast_drift_statistic{check="jump",ticker="AMZN"}' in metrics
         assert 'tickercast_drift_status{ticker="AMZN"}' in metrics
 

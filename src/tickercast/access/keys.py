@@ -171,6 +171,19 @@ def rotate_key(
     return IssuedKey(key, _info(row))
 
 
+def service_key(session: Session, name: str, scopes: str, *, now: dt.datetime) -> IssuedKey:
+    """The key one of tickercast's own processes uses (``serve``'s worker reading the feed
+    cursor): the active key of that ``name`` gets a fresh secret, else one is made, so
+    restarts reuse one listed key instead of piling up new ones. No rate or quota."""
+    for row in api_keys.list_api_keys(session=session):
+        expires = as_utc(row.expires_at)
+        if row.name == name and row.revoked_at is None and (expires is None or expires > now):
+            return rotate_key(session, row.key_id, now=now)
+    return create_key(
+        session, name=name, scopes=scopes, rate=None, quota=None, expires_at=None, now=now
+    )
+
+
 def key_usage(
     session: Session,
     *,

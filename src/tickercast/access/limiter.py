@@ -55,7 +55,7 @@ class Policy:
         return f'"{self.name}";q={self.item.amount};w={self.item.get_expiry()}'
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # made on every request: slots, not frozen (its __init__ is 3x faster)
 class Standing:
     """Where a caller stands against one policy after a request."""
 
@@ -95,32 +95,43 @@ class Limiter:
         self._daily = FixedWindowRateLimiter(self.storage)
         self._clock = clock
         self._leases: dict[tuple[str, str, str], _Lease] = {}
+        self._today: tuple[dt.date | None, str] = (None, "")
 
-    def hit(self, policy: Policy, identity: str) -> Standing:
+    def hit(self, policy: Policy, identity: str, now: dt.datetime | None = None) -> Standing:
         """Count one request of ``identity`` against ``policy``; ``allowed`` says if it may
-        go on (a refused request is not counted). LimiterUnavailable when Redis is away:
-        the service fails closed rather than serving without limits."""
-        try:
-            return self._hit(policy, identity)
-        except StorageError as exc:
-            raise LimiterUnavailable("the rate-limit store does not answer; retry shortly") from exc
-
-    def _hit(self, policy: Policy, identity: str) -> Standing:
+        go on (a refused request is not counted). ``now``: the request's clock reading, if
+        the caller has one. LimiterUnavailable when Redis is away: the service fails closed
+        rather than serving without limits."""
         day = ""
-        reset_at: float | None = None
         if policy.daily:
-            now = self._clock()
-            day = now.date().isoformat()
-            tomorrow = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
-            reset_at = time.time() + (tomorrow - now).total_seconds()
-        strategy = self._daily if policy.daily else self._window
-        ids = (identity, day) if day else (identity,)
+            now = now or self._clock()
+            day = self._day(now)
         key = (policy.name, identity, day)
         lease = self._leases.get(key)
         mono = time.monotonic()
         if lease is not None and lease.left > 0 and mono - lease.taken_at < LEASE_TTL_S:
-            lease.left -= 1
+            lease.left -= 1  # the hot path: no storage round trip, no date arithmetic
             return self._standing(policy, True, lease.remaining + lease.left, lease.reset_at)
+        try:
+            return self._hit(policy, identity, day, key, mono, now)
+        except StorageError as exc:
+            raise LimiterUnavailable("the rate-limit store does not answer; retry shortly") from exc
+
+    def _hit(
+        self,
+        policy: Policy,
+        identity: str,
+        day: str,
+        key: tuple[str, str, str],
+        mono: float,
+        now: dt.datetime | None,
+    ) -> Standing:
+        reset_at: float | None = None
+        if now is not None and policy.daily:
+            tomorrow = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
+            reset_at = time.time() + (tomorrow - now).total_seconds()
+        strategy = self._daily if policy.daily else self._window
+        ids = (identity, day) if day else (identity,)
         size = lease_size(policy.item.amount)
         for cost in (size, 1) if size > 1 else (1,):
             if strategy.hit(policy.item, *ids, cost=cost):
@@ -136,6 +147,13 @@ class Limiter:
         self._leases.pop(key, None)
         reset = reset_at if reset_at is not None else stats.reset_time
         return self._standing(policy, False, 0, reset)
+
+    def _day(self, now: dt.datetime) -> str:
+        """The UTC day of ``now`` as text, formatted once a day rather than per request."""
+        date = now.date()
+        if date != self._today[0]:
+            self._today = (date, date.isoformat())
+        return self._today[1]
 
     def _standing(self, policy: Policy, allowed: bool, remaining: int, reset_at: float) -> Standing:
         # a refused caller waits at least one second; an allowed one may see 0 (resets now)

@@ -60,7 +60,10 @@ _SAFE_EXACT: dict[str, Requirement] = {
 }
 _SAFE_PATTERNS: tuple[tuple[re.Pattern[str], Requirement], ...] = (
     (re.compile(r"/v1/tickers/[^/]+/forecast"), Requirement.FORECAST),
-    (re.compile(r"/v1/tickers/[^/]+/(prices|predictions|accuracy|drift|backtest)"), Requirement.READ),
+    (
+        re.compile(r"/v1/tickers/[^/]+/(prices|predictions|accuracy|drift|backtest|decision)"),
+        Requirement.READ,
+    ),
     (re.compile(r"/v1/tickers/[^/]+"), Requirement.READ),
     (re.compile(r"/v1/models/[^/]+(/history)?"), Requirement.READ),
     (re.compile(r"/v1/stream/[^/]+"), Requirement.READ),

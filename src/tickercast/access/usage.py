@@ -39,9 +39,12 @@ class UsageRecorder:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def record(self, key: KeyRecord, route: str, status: int) -> None:
-        """Count one answered request of ``key`` (cheap: a dict update under a lock)."""
-        now = self._clock()
+    def record(
+        self, key: KeyRecord, route: str, status: int, now: dt.datetime | None = None
+    ) -> None:
+        """Count one answered request of ``key`` (cheap: a dict update under a lock);
+        ``now``: the clock reading its admission used, if there is one."""
+        now = now or self._clock()
         count_key = (key.id, now.date(), route, status)
         with self._lock:
             self._counts[count_key] = self._counts.get(count_key, 0) + 1

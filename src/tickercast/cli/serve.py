@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from tickercast.cli.common import err_console
-from tickercast.config import get_settings
+from tickercast.config import Settings, get_settings
 from tickercast.errors import ConfigError
 
 __all__ = ["register"]
@@ -100,7 +100,7 @@ def serve(
     os.environ.update({**feed, "TICKERCAST_WORKERS": str(workers)})
     get_settings.cache_clear()
     bind_host, bind_port = host or settings.host, port or settings.port
-    child = _start_worker(bind_host, bind_port) if with_worker else None
+    child = _start_worker(bind_host, bind_port, settings) if with_worker else None
     try:
         _run_uvicorn(uvicorn, bind_host, bind_port, workers, settings.log_level)
     finally:
@@ -112,15 +112,34 @@ def serve(
                 child.kill()
 
 
-def _start_worker(host: str, port: int) -> subprocess.Popen[bytes]:
-    """The worker process, following this server's feed cursor (retrains never run here)."""
+def _start_worker(host: str, port: int, settings: Settings) -> subprocess.Popen[bytes]:
+    """The worker process, following this server's feed cursor (retrains never run here).
+    With auth required it reads the cursor with a read key of its own, handed over in its
+    environment (never on the command line, which ``ps`` shows)."""
     near = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    env = dict(os.environ)
+    if settings.auth == "required":
+        env["TICKERCAST_API_KEY"] = _worker_key(settings)
     return subprocess.Popen(
         [
             *(sys.executable, "-m", "tickercast", "worker"),
             *("--follow", f"http://{near}:{port}", "--parent-pid", str(os.getpid())),
-        ]
+        ],
+        env=env,
     )
+
+
+def _worker_key(settings: Settings) -> str:
+    import socket
+
+    from tickercast.access.gate import utc_now
+    from tickercast.access.keys import service_key
+    from tickercast.storage.db import session_scope
+
+    with session_scope(settings) as session:
+        return service_key(
+            session, f"worker@{socket.gethostname()}"[:64], "read", now=utc_now()
+        ).key
 
 
 def _run_uvicorn(uvicorn: Any, host: str, port: int, workers: int, log_level: str) -> None:

@@ -26,13 +26,16 @@ def register(app: typer.Typer) -> None:
     app.command("worker")(worker)
 
 
-def _follow(url: str) -> Callable[[str], dt.date | None]:
+def _follow(url: str, api_key: str | None) -> Callable[[str], dt.date | None]:
     """Cursor source reading the serving process's ``GET /v1/feed``: in a replay the
     worker sees only the bars the feed has played, not every stored one."""
+    headers = {"X-API-Key": api_key} if api_key else {}
 
     def cursor(ticker: str) -> dt.date | None:
         try:
-            feed = httpx.get(f"{url.rstrip('/')}/v1/feed", timeout=5).json()
+            answer = httpx.get(f"{url.rstrip('/')}/v1/feed", headers=headers, timeout=5)
+            answer.raise_for_status()
+            feed = answer.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise DataError(f"cannot read the feed cursor from {url}: {exc}") from exc
         if feed.get("ticker") == ticker and feed.get("cursor"):
@@ -68,6 +71,14 @@ def worker(
             metavar="URL", help="Check only the bars a serving process's replay has reached."
         ),
     ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TICKERCAST_API_KEY",
+            show_envvar=True,
+            help="Read key sent to --follow's server when it requires keys.",
+        ),
+    ] = None,
     metrics_port: Annotated[
         int | None, typer.Option(help="Serve the worker's Prometheus metrics on this port.")
     ] = None,
@@ -87,7 +98,7 @@ def worker(
     else:
         with session_scope(settings) as session:
             names = repository.list_ticker_symbols(session=session)
-    job = Worker(settings, names, cursor=_follow(follow) if follow else None)
+    job = Worker(settings, names, cursor=_follow(follow, api_key) if follow else None)
     if once:
         print_json(job.tick())
         return

@@ -20,7 +20,8 @@ __all__ = [
 ]
 
 
-DURATION_PATTERN = r"^([1-9][0-9]{0,5}[smhdw])+$"
+# One term of at most 999 units (999w is 19 years): every string it admits is a valid lifetime.
+DURATION_PATTERN = r"^[1-9][0-9]{0,2}[smhdw]$"
 RATE_PATTERN = r"^(none|[1-9][0-9]{0,11}/(second|minute|hour|day))$"
 QUOTA_PATTERN = r"^(none|[1-9][0-9]{0,11}/day)$"
 

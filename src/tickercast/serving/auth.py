@@ -141,7 +141,7 @@ def record_usage(
     key_id = admission.key_id if admission is not None else "unauthenticated"
     metrics.count_key_request(key_id, route, status)
     if admission is not None and admission.key is not None:
-        access.usage.record(admission.key, route, status)
+        access.usage.record(admission.key, route, status, admission.now)
 
 
 async def refuse_and_count(

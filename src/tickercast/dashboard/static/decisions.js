@@ -1,4 +1,5 @@
-// tickercast decisions panel: today's decision (POST /v1/decide) and the champion's backtest
+// tickercast decisions panel: today's decision (GET /v1/tickers/{t}/decision: a read, so a
+// read-only key or the sign-in cookie is enough) and the champion's backtest
 // equity against buy-and-hold (GET /v1/tickers/{t}/backtest). Kept apart from dashboard.js:
 // it only reads the ticker picker and draws into its own card.
 "use strict";
@@ -35,11 +36,7 @@
 
   async function renderDecision(ticker) {
     const el = $("decision");
-    const response = await fetch("/v1/decide", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ ticker, position: { weight: 0 } }),
-    });
+    const response = await fetch(`/v1/tickers/${encodeURIComponent(ticker)}/decision`);
     if (!response.ok) {
       el.innerHTML = `<p class="warning" data-testid="decision-error">No decision: ${esc(await problem(response))}</p>`;
       return;

@@ -1,4 +1,5 @@
-"""Decisions: today's buy/sell/hold for a ticker, and the champion's backtest for the dashboard."""
+"""Decisions: today's buy/sell/hold for a ticker (for a given position, or the dashboard's
+flat default), and the champion's backtest for the dashboard."""
 
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ from tickercast.decisions.runner import backtest_ticker, read_history
 from tickercast.errors import FieldError
 from tickercast.serving import forecasting
 from tickercast.serving.decide_schemas import DecideRequest, DecisionPublic
-from tickercast.serving.deps import ModelStoreDep, SessionDep, SettingsDep, valid_ticker_id
+from tickercast.serving.deps import (
+    FeedDep,
+    ModelStoreDep,
+    SessionDep,
+    SettingsDep,
+    valid_ticker_id,
+)
 from tickercast.serving.problem_details import ProblemRoute
 from tickercast.serving.problems import problem_responses
 from tickercast.serving.responses import json_response
@@ -32,18 +39,45 @@ _BODY_ERRORS = problem_responses(400, 404, 413, 415, 422, 503)
 
 @router.post("/v1/decide", response_model=DecisionPublic, responses=_BODY_ERRORS)
 def decide_now(
-    body: DecideRequest, store: ModelStoreDep, settings: SettingsDep, session: SessionDep
+    body: DecideRequest,
+    store: ModelStoreDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    feed: FeedDep,
 ) -> DecisionPublic:
     """Buy, sell or hold, with a target weight and a quantity, from the champion's forecast
     of the next session, the position held and the costs. A champion without an edge over
-    naive always holds."""
+    naive always holds. Without prices: the stored history (for a replayed ticker, up to the
+    feed cursor)."""
+    return _decision(body, store, settings, session, feed)
+
+
+@router.get("/v1/tickers/{ticker}/decision", response_model=DecisionPublic, responses=_ERRORS)
+def todays_decision(
+    ticker: str, store: ModelStoreDep, settings: SettingsDep, session: SessionDep, feed: FeedDep
+) -> DecisionPublic:
+    """Today's decision from a flat position with the default risk limits and costs, on the
+    stored history: what the dashboard shows (a read; POST /v1/decide for your own position)."""
+    return _decision(DecideRequest(ticker=ticker), store, settings, session, feed)
+
+
+def _decision(
+    body: DecideRequest,
+    store: ModelStoreDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    feed: FeedDep,
+) -> DecisionPublic:
     ticker = (body.ticker or settings.default_ticker).upper()
     served = store.get(ticker)
     need = served.model.window + 1
     as_of = None
     if body.prices is None:
         rows = repository.get_bars(
-            session=session, ticker_id=valid_ticker_id(session, ticker), limit=max(need, ADV_WINDOW)
+            session=session,
+            ticker_id=valid_ticker_id(session, ticker),
+            end=feed.visible_end(ticker, None),
+            limit=max(need, ADV_WINDOW),
         )
         prices = [r.close for r in rows]
         volumes = [float(r.volume) if r.volume else np.nan for r in rows]

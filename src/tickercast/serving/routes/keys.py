@@ -69,9 +69,11 @@ def get_key(key_id: KeyIdPath, session: SessionDep, access: AccessDep) -> KeyPub
     return KeyPublic.of(keys.get_key(session, key_id, now=now), now)
 
 
-@router.delete("/{key_id}", response_model=KeyPublic, responses=_404)
+@router.post("/{key_id}/revoke", response_model=KeyPublic, responses=_404)
 def revoke_key(key_id: KeyIdPath, settings: SettingsDep, access: AccessDep) -> KeyPublic:
-    """Revoke a key: refused from the next request on, by every worker and replica."""
+    """Revoke a key: refused from the next request on, by every worker and replica.
+
+    A POST, not a DELETE: the key's record, usage and audit dates stay."""
     now = access.clock()
     with access.sessions() as session, session.begin():
         info = keys.revoke_key(session, key_id, now=now)
