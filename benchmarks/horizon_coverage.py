@@ -71,6 +71,7 @@ def coverage(
     h_max = max(HORIZONS)
     start = n - test_days - h_max
     hits = {h: {lv: [] for lv in LEVELS} for h in HORIZONS}  # type: ignore[var-annotated]
+    above = below = 0  # 80% misses at h_max on each side: a drift shows as one-sided misses
     model = None
     quantiles = {}
     for i, origin in enumerate(range(start, n - h_max)):
@@ -89,6 +90,13 @@ def coverage(
                     hits[h][lv].append(lo[h - 1] <= z <= hi[h - 1])
                 else:
                     hits[h][lv].append(path.lower[lv][h - 1] <= actual <= path.upper[lv][h - 1])
+        above += bool(prices[origin + h_max] > path.upper[80][-1])
+        below += bool(prices[origin + h_max] < path.lower[80][-1])
+    print(
+        f"  h={h_max} 80% misses: {100 * above / test_days:.1f}% above, "
+        f"{100 * below / test_days:.1f}% below (unsigned intervals)",
+        flush=True,
+    )
     return {h: {lv: 100 * float(np.mean(hits[h][lv])) for lv in LEVELS} for h in HORIZONS}
 
 
