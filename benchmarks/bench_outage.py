@@ -19,17 +19,16 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import uvicorn
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.live_server import LiveServer, free_port
+from tests.pg_schema import throwaway_schema
 from tests.tcp_proxy import TcpProxy
 
 from tickercast.config import Settings, get_settings
@@ -47,13 +46,8 @@ def _timed(client: httpx.Client, path: str) -> tuple[float, int]:
 
 
 def hung_database(base: str, root: Path) -> None:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    direct = url.render_as_string(hide_password=False)
-    try:
+    with throwaway_schema(base) as direct:
+        url = make_url(direct)
         upgrade(direct)
         settings = Settings(data_dir=root, database_url=direct)
         ingest_table(BundledProvider().fetch("AMZN"), ticker="AMZN", settings=settings)
@@ -69,10 +63,6 @@ def hung_database(base: str, root: Path) -> None:
             )
             with LiveServer(settings) as server:
                 _measure_hang(server.url, proxy)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _measure_hang(url: str, proxy: TcpProxy) -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from tests.pg_schema import throwaway_schema
 from tickercast.config import Settings, get_settings
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import BundledProvider
@@ -50,21 +50,13 @@ def _postgres_base_url() -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh schema of this test's own."""
-    base = _postgres_base_url()
-    schema = f"tc_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        from tickercast.storage.db import engine_for
+    with throwaway_schema(_postgres_base_url(), "tc") as url:
+        try:
+            yield url
+        finally:
+            from tickercast.storage.db import engine_for
 
-        engine_for.cache_clear()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+            engine_for.cache_clear()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

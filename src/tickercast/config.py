@@ -93,6 +93,18 @@ class Settings(BaseSettings):
         None, description="URL the poll feed asks for bars (may hold {ticker})."
     )
     feed_every_s: float = Field(60.0, gt=0, description="Seconds between two polls.")
+    leader_retry_s: float = Field(
+        1.0,
+        gt=0,
+        description="PostgreSQL replicas: how often a follower tries the feed leader lock and "
+        "the leader checks it still holds it.",
+    )
+    event_keep: int = Field(
+        100_000, ge=1_000, description="PostgreSQL replicas: live events kept for resumes."
+    )
+    event_prune_every_s: float = Field(
+        60.0, gt=0, description="PostgreSQL replicas: how often the leader prunes old events."
+    )
     auth: Literal["required", "optional"] = Field(
         "optional",
         description="required: every read/predict call needs a key with the scope; optional: "

@@ -18,7 +18,8 @@
     │   ├── PermissionDenied        a valid key without the scope the route needs (403)
     │   ├── RateLimited             a rate limit or daily quota is used up (429)
     │   └── LimiterUnavailable      the rate-limit store (Redis) does not answer (503)
-    └── DatabaseUnavailable         the database cannot be reached now; retry later
+    ├── DatabaseUnavailable         the database cannot be reached now; retry later
+    └── LeadershipLost              this replica no longer holds the live feed's leader lock
 
 Domain code raises these, never HTTPException: the API maps them to status codes in one
 place (serving.app), the CLI prints the message and exits 1.
@@ -36,6 +37,7 @@ __all__ = [
     "DataError",
     "DatabaseUnavailable",
     "FieldError",
+    "LeadershipLost",
     "LimiterUnavailable",
     "ModelError",
     "ModelNotFound",
@@ -176,3 +178,7 @@ class DatabaseUnavailable(TickercastError):
     def __init__(self, message: str, *, retry_after: int = 5) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class LeadershipLost(TickercastError):
+    """A replica that is no longer the elected leader tried to publish the feed's events."""

@@ -129,3 +129,35 @@ def test_batches_ping_when_idle() -> None:
         return out
 
     assert asyncio.run(scenario()) == [[]]
+
+
+def test_add_keeps_ids_given_elsewhere_and_skips_ones_already_held() -> None:
+    async def scenario() -> list[int]:
+        hub = EventHub(first_id=40)
+        reader = asyncio.create_task(_take(hub, "AMZN", 40, 3))
+        await asyncio.sleep(0.01)
+        hub.add([Event(41, "bar", "AMZN", "{}"), Event(44, "score", "AMZN", "{}")])
+        hub.add([Event(44, "score", "AMZN", "{}"), Event(45, "bar", "AMZN", "{}")])  # overlap
+        return [e.id for e in await asyncio.wait_for(reader, 2)]
+
+    assert asyncio.run(scenario()) == [41, 44, 45]
+
+
+def test_a_hub_without_a_store_resets_an_id_it_never_gave() -> None:
+    async def scenario() -> list[str]:
+        hub = EventHub(first_id=40)
+        hub.add([Event(41, "bar", "AMZN", "{}")])
+        return [e.kind for e in await _take(hub, "AMZN", 99, 1)]
+
+    assert asyncio.run(scenario()) == ["reset"]
+
+
+def test_ids_a_store_skipped_are_no_gap() -> None:
+    async def scenario() -> list[str]:
+        hub = EventHub(first_id=40)
+        reader = asyncio.create_task(_take(hub, "AMZN", 40, 2))
+        await asyncio.sleep(0.01)
+        hub.add([Event(43, "bar", "AMZN", "{}"), Event(47, "score", "AMZN", "{}")])
+        return [e.kind for e in await asyncio.wait_for(reader, 2)]
+
+    assert asyncio.run(scenario()) == ["bar", "score"]  # no reset: 41, 42 never existed

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
@@ -25,20 +26,35 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
     }
 
 
-def start_server(env: dict[str, str], port: int, log: IO[str]) -> subprocess.Popen[str]:
+def start_server(
+    env: dict[str, str], port: int, log: IO[str], args: Sequence[str] = ("--no-feed",)
+) -> subprocess.Popen[str]:
     """A server on ``port`` writing stdout and stderr to ``log``, once /healthz answers."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tickercast", "serve", "--no-feed", "--port", str(port)],
+    process = launch_server(env, port, log, args)
+    wait_healthy(process, port, log)
+    return process
+
+
+def launch_server(
+    env: dict[str, str], port: int, log: IO[str], args: Sequence[str] = ("--no-feed",)
+) -> subprocess.Popen[str]:
+    """``tickercast serve`` on ``port``, not waited for (start several at once)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "tickercast", "serve", *args, "--port", str(port)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def wait_healthy(process: subprocess.Popen[str], port: int, log: IO[str]) -> None:
+    """Until the server on ``port`` answers /healthz (its log shown if it died)."""
     deadline = time.monotonic() + 90
     while True:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                return process
+                return
         except httpx.HTTPError:
             pass
         assert process.poll() is None, Path(log.name).read_text()

@@ -4,7 +4,6 @@ history capped at the replay cursor while the data API keeps showing everything.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.live.sse import EventParser
 from tests.serving.conftest import LiveServer
 from tickercast.config import Settings
 
@@ -28,22 +28,16 @@ def read_events(
 ) -> list[Event]:
     """Parse text/event-stream until ``until(event)``; comments and retry lines skipped."""
     events: list[Event] = []
-    current: dict[str, str] = {}
+    parser = EventParser()
     with client.stream("GET", f"/v1/stream/{ticker}", headers=headers, params=params) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         for line in response.iter_lines():
-            if line == "":
-                if "event" in current:
-                    event = {"id": int(current["id"]), "event": current["event"]}
-                    event["data"] = json.loads(current["data"])
-                    events.append(event)
-                    if until(event):
-                        return events
-                current = {}
-            elif not line.startswith(":"):
-                field, _, value = line.partition(":")
-                current[field] = value.removeprefix(" ")
+            event = parser.line(line)
+            if event is not None:
+                events.append(event)
+                if until(event):
+                    return events
     raise AssertionError("stream ended early")
 
 

@@ -15,6 +15,7 @@ from tickercast.cli.common import err_console
 from tickercast.config import Settings, get_settings
 from tickercast.errors import ConfigError
 from tickercast.serving import server
+from tickercast.storage.db import is_sqlite
 
 __all__ = ["register"]
 
@@ -72,14 +73,17 @@ def serve(
 ) -> None:
     """Serve the API, OpenAPI docs at /docs, and the dashboard at /, with a live feed.
 
-    The feed runs only with one worker: its events are kept in the serving process."""
+    On SQLite the feed runs only with one worker (its events are kept in the serving
+    process); on PostgreSQL workers and replicas elect one of them to run it."""
     settings = get_settings()
     workers = workers or settings.workers
     feed = _feed_environment(replay, from_date, speed, poll, every, ticker, no_feed)
-    if workers > 1 and feed.get("TICKERCAST_FEED", settings.feed) != "none":
+    sqlite = is_sqlite(settings.resolved_database_url)
+    if workers > 1 and sqlite and feed.get("TICKERCAST_FEED", settings.feed) != "none":
         raise ConfigError(
-            f"the live feed runs in one process; with --workers {workers} use --no-feed "
-            "(or serve the dashboard from a single worker)"
+            f"the live feed runs in one process on SQLite; with --workers {workers} use "
+            "--no-feed, or PostgreSQL (TICKERCAST_DATABASE_URL=postgresql+psycopg://...), where "
+            "one worker is elected to run it"
         )
     _warn_if_exposed(host or settings.host, settings.auth)
     if update_schedule is not None:

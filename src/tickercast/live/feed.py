@@ -20,9 +20,11 @@ After each bar, the callbacks in ``LiveFeed.on_bar`` run in the feed's worker th
 the bar's ``BarOutcome`` (where drift checks and similar per-bar work hook in).
 
 The feed runs in one serving process, as an asyncio task that hands the blocking work
-(database, model) to its own worker thread; events are published from the event loop.
-With more than one uvicorn worker it is off: events live in process memory (fan-out across
-processes, e.g. PostgreSQL LISTEN/NOTIFY, is left for the scale-out issue).
+(database, model) to its own worker thread; events are published from the event loop. On
+SQLite they go to the process's own hub, and with more than one uvicorn worker the feed is
+off. On PostgreSQL ``live.replica`` runs it in the elected leader only, its events go to the
+shared store (``sink``), and a new leader resumes after the last bar the old one published
+(``resume_after``).
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,11 +48,20 @@ from tickercast.config import Settings
 from tickercast.data.providers import HttpProvider, Provider
 from tickercast.errors import TickercastError
 from tickercast.live.bar_handler import BarHandler, BarOutcome, bar_payload
-from tickercast.live.events import EventHub
+from tickercast.live.events import EventHub, EventSink, NewEvent
 from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.model_store import ModelStore
 
-__all__ = ["BarHook", "FeedState", "LiveFeed", "build_feed"]
+__all__ = [
+    "BarHook",
+    "Feed",
+    "FeedState",
+    "LiveFeed",
+    "build_feed",
+    "capped",
+    "feed_ticker",
+    "replica_name",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +70,29 @@ BarHook = Callable[[BarOutcome], None]
 T = TypeVar("T")
 
 _ERROR_CHARS = 300
+
+
+def capped(end: dt.date | None, limit: dt.date | None) -> dt.date | None:
+    """``end`` no later than ``limit`` (None: no limit; an ``end`` of None: up to it)."""
+    if limit is not None and (end is None or end > limit):
+        return limit
+    return end
+
+
+def replica_name() -> str:
+    """This serving process among replicas and workers: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Feed(Protocol):
+    """What the API asks of the live feed, whether it runs here or in another replica."""
+
+    async def start(self) -> None: ...
+    async def stop(self, timeout_s: float = 15.0) -> None: ...
+    def status(self) -> dict[str, Any]: ...
+    def known_until(self, ticker: str) -> dt.date | None: ...
+    def visible_end(self, ticker: str, end: dt.date | None) -> dt.date | None: ...
+    def publish_event(self, kind: str, ticker: str | None, data: dict[str, Any]) -> None: ...
 
 
 @dataclass
@@ -98,9 +134,15 @@ class LiveFeed:
         retry_first_s: float = 1.0,
         retry_max_s: float = 60.0,
         off_reason: str | None = None,
+        sink: EventSink | None = None,
+        resume_after: dt.date | None = None,
+        role: Literal["single", "leader"] = "single",
     ) -> None:
         self.kind = kind
         self.hub = hub
+        self.sink: EventSink = sink or hub
+        self.resume_after = resume_after
+        self.role = role
         self.handler = handler
         self.ticker = handler.ticker if handler else None
         self.start_date = start_date
@@ -186,7 +228,14 @@ class LiveFeed:
             },
             "last_event_id": self.hub.last_id,
             "followers": self.hub.followers,
+            "role": self.role,
+            "replica": replica_name(),
+            "leader": replica_name(),
         }
+
+    def publish_event(self, kind: str, ticker: str | None, data: dict[str, Any]) -> None:
+        """Another part's event (a model swap) on the feed's stream."""
+        self.sink.publish_many([(kind, ticker, data)])
 
     def known_until(self, ticker: str) -> dt.date | None:
         """The last date a client may see for ``ticker``: the cursor of its feed (for a replay
@@ -199,10 +248,7 @@ class LiveFeed:
 
     def visible_end(self, ticker: str, end: dt.date | None) -> dt.date | None:
         """``end``, capped at what a client may see of ``ticker`` (no peeking ahead)."""
-        limit = self.known_until(ticker)
-        if limit is not None and (end is None or end > limit):
-            return limit
-        return end
+        return capped(end, self.known_until(ticker))
 
     # ------------------------------------------------------------------ the loops
     async def _guard(self, run: Callable[[], Awaitable[None]]) -> None:
@@ -262,13 +308,21 @@ class LiveFeed:
                 self._set_state("error", msg)
                 return False
             self.cursor, self._bars = await self._call(handler.replay_plan, self.start_date)
-            handler.limit_scoring(self.cursor or dt.date.min)
             self._origin_pending = self.cursor is not None
+            resume = self.resume_after
+            resumed = resume is not None and (self.cursor is None or resume >= self.cursor)
+            if resumed:  # the previous leader published every bar up to it
+                self.cursor, self._origin_pending = resume, False
+                self._bars = [bar for bar in self._bars if bar.date > resume]
+            handler.limit_scoring(self.cursor or dt.date.min)
             first = self._bars[0].date if self._bars else None
             self._running_detail = f"replaying {len(self._bars)} bars from {first}"
+            if resumed:
+                self._running_detail += f" (resumed after {resume})"
         else:
-            self.cursor = await self._call(handler.last_stored)  # None: the first poll fills
-            self._origin_pending = self.cursor is not None
+            stored = await self._call(handler.last_stored)  # None: the first poll fills
+            self.cursor = self.resume_after or stored
+            self._origin_pending = self.resume_after is None and self.cursor is not None
             self._running_detail = f"polling every {self.every_s:g} s"
         self._prepared = True
         self._retry = None
@@ -326,25 +380,29 @@ class LiveFeed:
         handler = self._handler()
         outcome = await self._call(handler.arrive, day, score=score)
         self._recovered()
+        batch: list[NewEvent] = []  # one write to a shared store: all of the bar or none
         if bar is not None:
-            self._publish_bar(bar)
+            batch.append(self._bar_event(bar))
         elif self.cursor != day:
             self.cursor = day
-            self._publish_status()
+            batch.append(self._status_event())
         if self.kind == "replay":
             handler.limit_scoring(day)
-        self._note_model(outcome.model_note)
+        if outcome.model_note != self._model_note:
+            self._model_note = outcome.model_note
+            batch.append(self._status_event())
         if outcome.scored is not None:
             self.counts.scores += 1
-            self.hub.publish("score", handler.ticker, outcome.scored)
+            batch.append(("score", handler.ticker, outcome.scored))
         if outcome.prediction is not None:
             self.counts.predictions += 1
-            self.hub.publish("prediction", handler.ticker, outcome.prediction)
+            batch.append(("prediction", handler.ticker, outcome.prediction))
+        self.sink.publish_many(batch)
         for hook in self.on_bar:
             await self._call(self._run_hook, hook, outcome)
         drift = await self._call(handler.drift, day)
         if drift is not None:
-            self.hub.publish("drift", handler.ticker, drift)
+            self.sink.publish_many([("drift", handler.ticker, drift)])
 
     @staticmethod
     def _run_hook(hook: BarHook, outcome: BarOutcome) -> None:
@@ -354,26 +412,24 @@ class LiveFeed:
             log.exception("on-bar hook %r failed for %s", hook, outcome.day)
 
     # ------------------------------------------------------------------ helpers
-    def _publish_bar(self, bar: Any) -> None:
+    def _bar_event(self, bar: Any) -> NewEvent:
         self.cursor = bar.date
         self.counts.bars += 1
         data = bar_payload(bar, self._handler().ticker)
         data["stored_at_ms"] = time.time() * 1000.0
-        self.hub.publish("bar", self.ticker, data)
+        return ("bar", self.ticker, data)
+
+    def _status_event(self) -> NewEvent:
+        return ("status", None, self.status())
 
     def _publish_status(self) -> None:
-        self.hub.publish("status", None, self.status())
+        self.sink.publish_many([self._status_event()])
 
     def _set_state(self, state: FeedState, detail: str | None) -> None:
         self.state = state
         self.detail = detail
         log.info("live feed %s: %s", state, detail)
         self._publish_status()
-
-    def _note_model(self, note: str | None) -> None:
-        if note != self._model_note:
-            self._model_note = note
-            self._publish_status()
 
     def _source(self) -> str | None:
         if self.kind == "replay":
@@ -408,19 +464,36 @@ def build_feed(
     writer: PredictionWriter,
     *,
     provider: Provider | None = None,
+    sink: EventSink | None = None,
+    resume_after: dt.date | None = None,
 ) -> LiveFeed:
-    """The feed the settings ask for; off with several workers (events are per process)."""
+    """The feed the settings ask for. Without a shared ``sink`` it is off with several
+    workers (its events would stay in one worker's memory)."""
+    role: Literal["single", "leader"] = "single" if sink is None else "leader"
     if settings.feed == "none":
-        return LiveFeed("none", hub, off_reason="the live feed is off (tickercast serve --no-feed)")
-    if settings.workers > 1:
+        return LiveFeed(
+            "none",
+            hub,
+            off_reason="the live feed is off (tickercast serve --no-feed)",
+            sink=sink,
+            role=role,
+        )
+    if settings.workers > 1 and sink is None:
         log.warning("live feed off: it runs only with one worker (events are per process)")
         return LiveFeed(
             "none",
             hub,
             off_reason=f"the live feed is off: it needs --workers 1 (got {settings.workers})",
         )
-    ticker = (settings.feed_ticker or settings.default_ticker).upper()
+    ticker = feed_ticker(settings)
     handler = BarHandler(ticker, settings, sessions, models, writer)
+    shared: dict[str, Any] = {
+        "sink": sink,
+        "resume_after": resume_after,
+        "role": role,
+        "retry_first_s": settings.feed_retry_first_s,
+        "retry_max_s": settings.feed_retry_max_s,
+    }
     if settings.feed == "replay":
         return LiveFeed(
             "replay",
@@ -428,13 +501,16 @@ def build_feed(
             handler,
             start_date=settings.feed_from,
             speed=settings.feed_speed,
-            retry_first_s=settings.feed_retry_first_s,
-            retry_max_s=settings.feed_retry_max_s,
+            **shared,
         )
     if provider is None:
         if not settings.feed_poll_url:
             return LiveFeed(
-                "none", hub, off_reason="the poll feed needs a URL (tickercast serve --poll URL)"
+                "none",
+                hub,
+                off_reason="the poll feed needs a URL (tickercast serve --poll URL)",
+                sink=sink,
+                role=role,
             )
         provider = HttpProvider(
             settings.feed_poll_url,
@@ -448,6 +524,10 @@ def build_feed(
         provider=provider,
         poll_url=settings.feed_poll_url,
         every_s=settings.feed_every_s,
-        retry_first_s=settings.feed_retry_first_s,
-        retry_max_s=settings.feed_retry_max_s,
+        **shared,
     )
+
+
+def feed_ticker(settings: Settings) -> str:
+    """The ticker the live feed plays or polls."""
+    return (settings.feed_ticker or settings.default_ticker).upper()

@@ -3,11 +3,14 @@
 Checks (thresholds in ``thresholds.DriftThresholds``):
 
 - ``returns_ks`` / ``abs_returns_ks`` - input drift: two-sample Kolmogorov-Smirnov test
-  (``scipy.stats.ks_2samp``) of the last ``ks_window`` log returns, and of their absolute
-  values, against the champion's training reference.
-- ``volatility_cusum`` - volatility regime: one-sided CUSUM on ``|r| / sigma_ref`` (clipped
-  at ``vol_clip`` so one crash day does not decide it) standardised by its reference mean and
-  spread; reacts to a doubling within days, where a KS test on a short window has little power.
+  (as ``scipy.stats.ks_2samp(method="asymp")``, computed here because it runs on every
+  bar) of the last ``ks_window`` log returns, and of their absolute values, against the
+  champion's training reference.
+- ``volatility_cusum`` - volatility regime: one-sided CUSUM (Page's test) on each return
+  standardised by a variance filter started on the training history
+  (``volatility.VarianceFilter``), through the Student-t log-likelihood ratio of a doubled
+  scale (``vol_statistic``), itself standardised over that history; the statistic is the
+  peak since the reference, so a test that rejected stays rejected after the filter adapts.
 - ``jump`` - the largest ``|r| / sigma_ref`` in the last ``jump_window`` days: an unadjusted
   split or a bad tick is one huge return that the distribution tests dilute.
 - ``performance`` - the champion's absolute log errors against naive's on the last
@@ -25,18 +28,53 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Mapping
+from functools import lru_cache
 
 import numpy as np
 
 from tickercast.errors import DataError
 from tickercast.monitoring.report import Check, Kind, Status
 from tickercast.monitoring.thresholds import DEFAULT_THRESHOLDS, DriftThresholds
+from tickercast.monitoring.volatility import VarianceFilter
 
 __all__ = ["LEVELS", "DriftMonitor"]
 
 LEVELS = (80, 95)
 _MIN_KS = 20
 _MIN_PERFORMANCE = 20
+_VOL_STATISTICS = ("abs", "log", "lr")
+_LR_DOF = 5.0
+_LR_SCALE = 2.0
+
+
+def _scale_llr(abs_z: float) -> float:
+    """Log-likelihood ratio of a unit-variance Student-t(5) return scaled by 2 against
+    unscaled: the optimal CUSUM increment for a doubling, and bounded in the tails."""
+    u2 = abs_z * abs_z * _LR_DOF / (_LR_DOF - 2.0)
+    return -math.log(_LR_SCALE) - (_LR_DOF + 1.0) / 2.0 * (
+        math.log1p(u2 / (_LR_SCALE**2 * _LR_DOF)) - math.log1p(u2 / _LR_DOF)
+    )
+
+
+def _ks_distance(a_sorted: np.ndarray, b_sorted: np.ndarray) -> float:
+    """Two-sample Kolmogorov-Smirnov statistic of two sorted samples (as scipy's)."""
+    both = np.concatenate([a_sorted, b_sorted])
+    cdf_a = np.searchsorted(a_sorted, both, side="right") / a_sorted.size
+    cdf_b = np.searchsorted(b_sorted, both, side="right") / b_sorted.size
+    return float(np.max(np.abs(cdf_a - cdf_b)))
+
+
+def _ks_n(n: int, m: int) -> int:
+    """The effective sample size of ``scipy.stats.ks_2samp(method="asymp")``."""
+    return round(n * m / (n + m))
+
+
+@lru_cache(maxsize=256)
+def _ks_critical(p: float, n: int, m: int) -> float:
+    """The KS distance above which the asymptotic two-sided p-value is below ``p``."""
+    from scipy import stats
+
+    return float(stats.kstwo.isf(p, _ks_n(n, m)))
 
 
 def _miss_rates(level: int) -> tuple[float, float]:
@@ -50,30 +88,47 @@ class DriftMonitor:
     def __init__(
         self, reference_returns: np.ndarray, thresholds: DriftThresholds = DEFAULT_THRESHOLDS
     ) -> None:
-        ref = np.asarray(reference_returns, dtype=np.float64)[-thresholds.reference_days :]
-        if ref.size < _MIN_KS or not np.isfinite(ref).all():
+        """``reference_returns``: the returns up to the champion's training end; the last
+        ``reference_days`` form the reference distribution, the last ``vol_history_days``
+        start the variance filter."""
+        t = thresholds
+        history = np.asarray(reference_returns, dtype=np.float64)
+        ref = history[-t.reference_days :]
+        if ref.size < _MIN_KS or not np.isfinite(history).all():
             raise DataError(
                 f"the drift reference has {ref.size} finite returns; at least {_MIN_KS} needed"
             )
-        self.t = thresholds
+        if t.vol_statistic not in _VOL_STATISTICS:
+            raise DataError(f"vol_statistic is {t.vol_statistic!r}; use one of {_VOL_STATISTICS}")
+        self.t = t
         self.reference = ref
         self.abs_reference = np.abs(ref)
+        self._sorted_ref = (np.sort(ref), np.sort(self.abs_reference))
         self.sigma_ref = max(float(np.sqrt(np.mean(ref * ref))), 1e-12)
-        x = self._abs_z(ref)
+        self.filter, z = VarianceFilter.started_on(
+            history[-t.vol_history_days :], t.vol_alpha, t.vol_beta, t.vol_clip
+        )
+        x = np.array([self._vol_statistic(abs(float(v))) for v in z])
         self._x_mean = float(x.mean())
         self._x_sd = max(float(x.std()), 1e-9)
         self.vol_cusum = 0.0
+        self.vol_cusum_peak = 0.0
         self.miss_cusum = dict.fromkeys(LEVELS, 0.0)
         self.misses = {lv: 0 for lv in LEVELS}
         self.n = 0
         self.scored = 0
-        self._returns: deque[float] = deque(maxlen=thresholds.ks_window)
-        self._recent_jumps: deque[float] = deque(maxlen=thresholds.jump_window)
-        self._model_err: deque[float] = deque(maxlen=thresholds.performance_window)
-        self._naive_err: deque[float] = deque(maxlen=thresholds.performance_window)
+        self._returns: deque[float] = deque(maxlen=t.ks_window)
+        self._recent_jumps: deque[float] = deque(maxlen=t.jump_window)
+        self._model_err: deque[float] = deque(maxlen=t.performance_window)
+        self._naive_err: deque[float] = deque(maxlen=t.performance_window)
 
-    def _abs_z(self, r: np.ndarray) -> np.ndarray:
-        return np.minimum(np.abs(r) / self.sigma_ref, self.t.vol_clip)
+    def _vol_statistic(self, abs_z: float) -> float:
+        x = min(abs_z, self.t.vol_clip)
+        if self.t.vol_statistic == "log":
+            return math.log(max(x, 1e-3))
+        if self.t.vol_statistic == "lr":
+            return _scale_llr(x)
+        return x
 
     # ------------------------------------------------------------------ updates
     def update(
@@ -92,8 +147,10 @@ class DriftMonitor:
         self.n += 1
         self._returns.append(r)
         self._recent_jumps.append(abs(r) / self.sigma_ref)
-        x = (min(abs(r) / self.sigma_ref, self.t.vol_clip) - self._x_mean) / self._x_sd
+        z = self.filter.standardise(r)
+        x = (self._vol_statistic(abs(z)) - self._x_mean) / self._x_sd
         self.vol_cusum = max(0.0, self.vol_cusum + x - self.t.vol_cusum_k)
+        self.vol_cusum_peak = max(self.vol_cusum_peak, self.vol_cusum)
         if missed is not None:
             for lv in LEVELS:
                 p0, p1 = _miss_rates(lv)
@@ -108,16 +165,32 @@ class DriftMonitor:
 
     # ------------------------------------------------------------------- checks
     def alarm(self) -> bool:
-        """Any check at drift (what the benchmark and the retrain policy act on); the cheap
-        sequential statistics first, the tests only when those are quiet."""
+        """Any check at drift (what the benchmark and the retrain policy act on): the same
+        rules as ``checks()``, without building the reports (it runs on every bar)."""
         t = self.t
         if (
-            self.vol_cusum > t.vol_cusum_h
+            self.vol_cusum_peak > t.vol_cusum_h
             or any(v > t.miss_cusum_h for v in self.miss_cusum.values())
             or (self._recent_jumps and max(self._recent_jumps) > t.jump_sigmas)
         ):
             return True
-        return any(c.status == "drift" for c in (*self._ks_checks(), self._performance_check()))
+        if len(self._returns) >= _MIN_KS:
+            for sample, ref, p in self._ks_inputs():
+                if _ks_distance(np.sort(sample), ref) > _ks_critical(p, sample.size, ref.size):
+                    return True
+        # "champion worse" needs a positive mean loss difference: skip the test otherwise
+        return (
+            len(self._model_err) >= _MIN_PERFORMANCE
+            and sum(self._model_err) > sum(self._naive_err)
+            and self._performance_check().status == "drift"
+        )
+
+    def _ks_inputs(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        recent = np.fromiter(self._returns, dtype=np.float64)
+        return [
+            (recent, self._sorted_ref[0], self.t.returns_ks_p),
+            (np.abs(recent), self._sorted_ref[1], self.t.abs_returns_ks_p),
+        ]
 
     def checks(self) -> list[Check]:
         return [
@@ -125,11 +198,15 @@ class DriftMonitor:
             self._cusum_check(
                 "volatility_cusum",
                 "input",
-                self.vol_cusum,
+                self.vol_cusum_peak,
                 self.t.vol_cusum_h,
                 self.n,
-                f"CUSUM of standardised |r|/sigma_ref, allowance {self.t.vol_cusum_k}; "
-                f"sigma_ref {self.sigma_ref:.5f}",
+                f"CUSUM of standardised {'log ' if self.t.vol_statistic == 'log' else ''}"
+                f"|r|/sd, allowance {self.t.vol_cusum_k}; sd from a variance filter "
+                f"(alpha {self.t.vol_alpha:g}, beta {self.t.vol_beta:g}) started on "
+                f"{self.t.vol_history_days} returns, now {self.filter.sd:.5f}; the statistic "
+                f"is the peak since the reference (now {self.vol_cusum:.2f}): the filter "
+                "catches up with a new level, a test that rejected stays rejected",
             ),
             self._jump_check(),
             self._performance_check(),
@@ -163,11 +240,9 @@ class DriftMonitor:
     def _ks_checks(self) -> list[Check]:
         from scipy import stats
 
-        recent = np.fromiter(self._returns, dtype=np.float64)
         out = []
-        for name, sample, ref, threshold in (
-            ("returns_ks", recent, self.reference, self.t.returns_ks_p),
-            ("abs_returns_ks", np.abs(recent), self.abs_reference, self.t.abs_returns_ks_p),
+        for name, (sample, ref, threshold) in zip(
+            ("returns_ks", "abs_returns_ks"), self._ks_inputs(), strict=True
         ):
             rule = f"p < {threshold:g}"
             if sample.size < _MIN_KS:
@@ -184,17 +259,23 @@ class DriftMonitor:
                     )
                 )
                 continue
-            res = stats.ks_2samp(sample, ref, method="asymp")
+            d = _ks_distance(np.sort(sample), ref)
+            p = float(stats.kstwo.sf(d, _ks_n(sample.size, ref.size)))
+            status: Status = (
+                "drift"
+                if d > _ks_critical(threshold, sample.size, ref.size)
+                else self._status_p(max(p, threshold), threshold)
+            )
             out.append(
                 Check(
                     name,
                     "input",
-                    self._status_p(float(res.pvalue), threshold),
-                    float(res.statistic),
+                    status,
+                    d,
                     threshold,
                     rule,
                     int(sample.size),
-                    p_value=float(res.pvalue),
+                    p_value=p,
                     detail=f"Kolmogorov-Smirnov vs {ref.size} reference returns",
                 )
             )

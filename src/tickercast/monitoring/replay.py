@@ -20,7 +20,7 @@ def monitor_for(
     prices: np.ndarray, reference_end: int, thresholds: DriftThresholds = DEFAULT_THRESHOLDS
 ) -> DriftMonitor:
     """A monitor whose reference is the returns up to and including bar ``reference_end``."""
-    lo = max(reference_end - thresholds.reference_days, 0)
+    lo = max(reference_end - max(thresholds.reference_days, thresholds.vol_history_days), 0)
     return DriftMonitor(log_returns(prices[lo : reference_end + 1]), thresholds)
 
 

@@ -21,9 +21,9 @@ from tickercast import __version__
 from tickercast.access.gate import AccessControl, utc_now
 from tickercast.config import Settings, get_settings
 from tickercast.errors import AccessError
-from tickercast.live.events import EventHub
-from tickercast.live.feed import build_feed
+from tickercast.live.feed import Feed
 from tickercast.live.prediction_writer import PredictionWriter
+from tickercast.live.replica import open_live
 from tickercast.serving.auth import AccessMiddleware, access_error_response, document_access
 from tickercast.serving.batch_body import new_worker
 from tickercast.serving.body_limit import BodyLimitMiddleware
@@ -102,9 +102,9 @@ def create_app(
         # request latency.
         sys.setswitchinterval(0.0005)
         app.state.batch_worker = new_worker()
-        app.state.events = EventHub()
-        store.listeners.append(_model_events(app.state.events, asyncio.get_running_loop()))
-        app.state.feed = build_feed(settings, app.state.events, sessions, store, writer)
+        # SQLite: this process's own hub; PostgreSQL: the shared store and a leader election
+        app.state.events, app.state.feed = await open_live(settings, sessions, store, writer)
+        store.listeners.append(_model_events(app.state.feed, asyncio.get_running_loop()))
         await app.state.feed.start()
         app.state.update_schedule = None
         if settings.update_schedule:
@@ -124,6 +124,7 @@ def create_app(
             app.state.batch_worker.close()
             writer.close()
             app.state.access.close()  # writes the last usage counts
+            metrics.close()
             engine.dispose()
 
     app = _TickercastAPI(
@@ -176,9 +177,9 @@ async def _access_error(_request: Request, exc: AccessError) -> Response:
     return access_error_response(exc)
 
 
-def _model_events(hub: EventHub, loop: asyncio.AbstractEventLoop) -> Callable[[ServedModel], None]:
-    """A ``model`` SSE event whenever a new champion is swapped in (the hub lives in the
-    event loop; the swap happens in the poller thread)."""
+def _model_events(feed: Feed, loop: asyncio.AbstractEventLoop) -> Callable[[ServedModel], None]:
+    """A ``model`` SSE event whenever a new champion is swapped in (events are published
+    from the event loop; the swap happens in the poller thread)."""
 
     def publish(served: ServedModel) -> None:
         info = served.info
@@ -191,6 +192,6 @@ def _model_events(hub: EventHub, loop: asyncio.AbstractEventLoop) -> Callable[[S
             "trained_to": getattr(info, "trained_to", None),
             "loaded_at": served.loaded_at.isoformat(),
         }
-        loop.call_soon_threadsafe(hub.publish, "model", served.ticker, data)
+        loop.call_soon_threadsafe(feed.publish_event, "model", served.ticker, data)
 
     return publish

@@ -15,7 +15,7 @@ from tickercast.access.gate import PUBLIC, AccessControl, Admission
 from tickercast.config import Settings
 from tickercast.errors import TickerNotFound
 from tickercast.live.events import EventHub
-from tickercast.live.feed import LiveFeed
+from tickercast.live.feed import Feed
 from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.metrics import Metrics
 from tickercast.serving.model_store import ModelStore
@@ -62,8 +62,8 @@ async def get_metrics(request: Request) -> Metrics:
     return metrics
 
 
-async def get_feed(request: Request) -> LiveFeed:
-    feed: LiveFeed = request.app.state.feed
+async def get_feed(request: Request) -> Feed:
+    feed: Feed = request.app.state.feed
     return feed
 
 
@@ -90,7 +90,7 @@ ModelStoreDep = Annotated[ModelStore, Depends(get_model_store)]
 WriterDep = Annotated[PredictionWriter, Depends(get_writer)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 SessionDep = Annotated[Session, Depends(get_session)]
-FeedDep = Annotated[LiveFeed, Depends(get_feed)]
+FeedDep = Annotated[Feed, Depends(get_feed)]
 EventHubDep = Annotated[EventHub, Depends(get_event_hub)]
 
 

@@ -56,7 +56,13 @@ class FeedStatusPublic(BaseModel):
         description="Set while the feed retries after a failure; resumes from the cursor."
     )
     last_event_id: int = Field(description="Id of the newest event; resume the stream after it.")
-    followers: int = Field(description="Event streams open now.")
+    followers: int = Field(description="Event streams open now (on this replica).")
+    role: Literal["single", "leader", "follower"] = Field(
+        description="single: one process owns the feed (SQLite). On PostgreSQL the replica "
+        "holding the leader lock runs the feed; followers serve its events."
+    )
+    replica: str = Field(description="The process that answered, host:pid.")
+    leader: str | None = Field(description="The replica running the feed, host:pid, if known.")
 
 
 class StoredPredictionPublic(BaseModel):

@@ -1,15 +1,27 @@
 """Prometheus metrics of one app instance (its own registry, so test apps do not collide).
 
-With several uvicorn workers each worker exposes its own numbers; a scraper sums them.
+With several uvicorn workers, ``tickercast serve`` sets ``PROMETHEUS_MULTIPROC_DIR`` (before
+any worker imports prometheus_client) and every worker writes its values there; ``/metrics``
+on any worker then renders all of them, summed (prometheus_client's multiprocess mode). The
+writer queue depth, a callback gauge in one process, is sampled into a live-sum gauge there.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,8 +33,18 @@ __all__ = ["Metrics", "MetricsMiddleware", "route_template", "server_timing"]
 _DRIFT_LEVEL = {"ok": 0, "warning": 1, "drift": 2}
 
 
+_QUEUE_SAMPLE_S = 1.0
+
+
+def multiprocess_dir() -> str | None:
+    """The directory shared by the workers' metrics, when there is one."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
 class Metrics:
     def __init__(self) -> None:
+        self.multiprocess = multiprocess_dir() is not None
+        self._closing = threading.Event()
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "tickercast_http_requests",
@@ -53,6 +75,7 @@ class Metrics:
             "tickercast_prediction_writer_queue_depth",
             "Predictions waiting to be written to the database",
             registry=self.registry,
+            multiprocess_mode="livesum",  # across the workers alive now
         )
         self.writer_written = Counter(
             "tickercast_prediction_writer_rows",
@@ -73,12 +96,14 @@ class Metrics:
             "Latest drift check statistic by ticker and check",
             ["ticker", "check"],
             registry=self.registry,
+            multiprocess_mode="mostrecent",  # whichever worker checked last
         )
         self.drift_status = Gauge(
             "tickercast_drift_status",
             "Latest drift status by ticker: 0 ok, 1 warning, 2 drift",
             ["ticker"],
             registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
 
     def observe_drift(self, report: DriftReport) -> None:
@@ -88,7 +113,22 @@ class Metrics:
         self.drift_status.labels(report.ticker).set(_DRIFT_LEVEL.get(report.status, 0))
 
     def track_queue(self, depth: Callable[[], int]) -> None:
-        self.writer_queue.set_function(lambda: float(depth()))
+        if not self.multiprocess:
+            self.writer_queue.set_function(lambda: float(depth()))
+            return
+
+        def sample() -> None:  # another worker renders it: the value must be in the file
+            while not self._closing.is_set():
+                self.writer_queue.set(depth())
+                self._closing.wait(_QUEUE_SAMPLE_S)
+
+        threading.Thread(target=sample, name="metrics-queue-sampler", daemon=True).start()
+
+    def close(self) -> None:
+        """At shutdown: this worker's live gauges leave the sums."""
+        self._closing.set()
+        if self.multiprocess:
+            multiprocess.mark_process_dead(os.getpid())
 
     def record_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
@@ -102,7 +142,11 @@ class Metrics:
         child.inc()
 
     def render(self) -> bytes:
-        return generate_latest(self.registry)
+        if not self.multiprocess:
+            return generate_latest(self.registry)
+        merged = CollectorRegistry()
+        multiprocess.MultiProcessCollector(merged)
+        return generate_latest(merged)
 
 
 class MetricsMiddleware:

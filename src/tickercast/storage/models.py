@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     String,
@@ -25,6 +26,7 @@ __all__ = [
     "Bar",
     "Base",
     "CorporateAction",
+    "LiveEvent",
     "Prediction",
     "Ticker",
     "TickerSource",
@@ -169,3 +171,22 @@ class ApiKeyUsage(Base):
     route: Mapped[str] = mapped_column(String(128), primary_key=True)
     status: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+class LiveEvent(Base):
+    """One live event (bar, score, prediction, status...) as served over SSE, kept so every
+    replica serves the same events in the same order and a client can resume on any of
+    them. ``id`` comes from one sequence: the global order. ``data`` is the JSON text sent;
+    ``ticker`` NULL: an event for every stream."""
+
+    __tablename__ = "live_event"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), Identity(), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    ticker: Mapped[str | None] = mapped_column(String(16))
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
