@@ -22,6 +22,14 @@ pins = sorted(
     for item in report["install"]
     if item["metadata"]["name"].lower() != "tickercast"
 )
+# The image runs Debian bookworm's Python 3.11.2, the host resolving this may be newer, and
+# pip evaluates markers for the host: what a pinned package needs only before 3.11.3 is
+# added here, unconditionally (harmless on a newer Python). redis: async-timeout.
+IMAGE_PYTHON_NEEDS = {"redis": ("async-timeout", "5.0.1")}
+names = {name for name, _ in pins}
+pins = sorted(
+    set(pins) | {need for pkg, need in IMAGE_PYTHON_NEEDS.items() if pkg in names}
+)
 print("".join(f"{name}=={version}\n" for name, version in pins), end="")
 PY
 } > deploy/requirements.lock

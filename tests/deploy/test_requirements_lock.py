@@ -47,3 +47,10 @@ def test_image_lock_leaves_torch_to_the_train_extra() -> None:
     assert not [r for r in project["dependencies"] if Requirement(r).name == "torch"]
     assert project["optional-dependencies"]["train"] == ["torch==2.13.0"]
     assert "tickercast[train]" in project["optional-dependencies"]["dev"]
+
+
+def test_lock_has_what_the_images_python_needs() -> None:
+    """The image's Python is Debian bookworm's 3.11.2: redis needs async-timeout below
+    3.11.3, which a lock resolved on a newer host Python would leave out."""
+    pins = _pins()
+    assert "redis" in pins and "async-timeout" in pins
