@@ -6,6 +6,7 @@ returned only by create and rotate, and is never stored or logged."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -88,6 +89,17 @@ def _normalised_limit(text: str | None, *, quota: bool) -> str | None:
     return None if item is None else f"{item.amount}/{item.GRANULARITY.name}"
 
 
+# What counts as blank is spelt out rather than left to Python's str.strip, whose idea of
+# whitespace (it includes \x1c-\x1f and \x85) differs from JSON Schema's \s: the API's
+# schema (NAME_PATTERN) and this check must agree exactly. Control characters are refused.
+_BLANK = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_CONTROL = "\x00-\x1f\x7f-\x9f"
+NAME_PATTERN = f"^[^{_CONTROL}]*[^{_BLANK}{_CONTROL}][^{_CONTROL}]*$"
+_BLANK_CHARS = (
+    "".join(chr(c) for c in range(0x3001) if re.fullmatch(f"[{_BLANK}]", chr(c))) + "\ufeff"
+)
+
+
 def create_key(
     session: Session,
     *,
@@ -98,8 +110,10 @@ def create_key(
     expires_at: dt.datetime | None,
     now: dt.datetime,
 ) -> IssuedKey:
-    name = name.strip()
-    if not name or len(name) > 64:
+    if not re.fullmatch(NAME_PATTERN, name):
+        raise ValidationError(f"key name {name!r} needs a visible character and no control ones")
+    name = name.strip(_BLANK_CHARS)
+    if len(name) > 64:
         raise ValidationError(f"key name {name!r} must be 1 to 64 characters")
     if expires_at is not None and expires_at <= now:
         raise ValidationError(f"expiry {expires_at.isoformat()} is not in the future")

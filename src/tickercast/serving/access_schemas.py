@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tickercast.access.keys import KeyInfo
+from tickercast.access.keys import NAME_PATTERN, KeyInfo
 from tickercast.storage.api_keys import UsageRow
 
 __all__ = [
@@ -29,7 +29,7 @@ QUOTA_PATTERN = r"^(none|[1-9][0-9]{0,11}/day)$"
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=64, pattern=r"^\s*\S.*$", examples=["job"])
+    name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN, examples=["job"])
     scopes: list[Literal["predict", "read", "admin"]] = Field(
         min_length=1, max_length=3, examples=[["predict", "read"]]
     )
