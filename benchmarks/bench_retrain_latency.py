@@ -12,6 +12,13 @@ server and the retrain share CPU 1: the retrain can take time only from the serv
 what the target is about. ``--no-pin`` lets all three float over both CPUs, where a retrain
 also slows the load generator itself.
 
+Without ``--rate`` wrk saturates the server, so p99 is queueing behind as many requests as it
+can take and moves with any CPU the server loses; ``--rate R`` offers a set R requests/s
+(each of ``--connections`` pausing between requests), the latency a client sees at that load.
+
+``--burner`` runs a plain busy loop at the same idle CPU priority (``chrt --idle 0``) in place
+of the retrain: what any idle-class CPU user costs the server here, tickercast's code aside.
+
     PYTHONPATH=src .venv/bin/python benchmarks/bench_retrain_latency.py [--rounds 3] [--seconds 10]
 """
 
@@ -27,43 +34,35 @@ import threading
 import time
 from pathlib import Path
 
-from bench_serving import prepare, run_wrk, start, stop
-from loadgen import pinned
+from bench_serving import prepare, start, stop
+from loadgen import pinned, wrk
 
 SERVER_CPU, WRK_CPU = 1, 0
 
 
+RETRAIN = (
+    "import sys; from tickercast.config import get_settings; "
+    "from tickercast.worker.runner import run_retrain_process; "
+    "r = run_retrain_process('AMZN', get_settings(), if_drift=False); "
+    "print(r['outcome'], file=sys.stderr)"
+)
+BURNER = ["chrt", "--idle", "0", sys.executable, "-c", "while True: pass"]
+
+
 def _retrainer(
-    env: dict[str, str], model: str, stop_flag: threading.Event, cpu: int | None
-) -> list[float]:
-    """Keep one worker-style retrain running until ``stop_flag``; returns their durations."""
-    code = (
-        "import sys; from tickercast.config import get_settings; "
-        "from tickercast.worker.runner import run_retrain_process; "
-        "r = run_retrain_process('AMZN', get_settings(), if_drift=False); "
-        "print(r['outcome'], file=sys.stderr)"
-    )
-    durations = []
+    env: dict[str, str], model: str, stop_flag: threading.Event, cpu: int | None, burner: bool
+) -> None:
+    """Keep one worker-style retrain (or the burner) running until ``stop_flag``."""
+    command = BURNER if burner else [sys.executable, "-c", RETRAIN]
     while not stop_flag.is_set():
-        t0 = time.perf_counter()
         child_env = {**env, "TICKERCAST_RETRAIN_MODEL": model}
-        proc = subprocess.Popen(
-            pinned([sys.executable, "-c", code], cpu), env=child_env, start_new_session=True
-        )
+        proc = subprocess.Popen(pinned(command, cpu), env=child_env, start_new_session=True)
         while proc.poll() is None:
             if stop_flag.wait(0.2):
                 # the whole group: the runner and the retrain child it spawned
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
-                return durations
-        durations.append(time.perf_counter() - t0)
-    return durations
-
-
-def _collect(
-    into: list[float], env: dict[str, str], model: str, flag: threading.Event, cpu: int | None
-) -> None:
-    into.extend(_retrainer(env, model, flag, cpu))
+                return
 
 
 def main() -> None:
@@ -72,6 +71,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--model", default="lstm", help="model the retrain trains")
     parser.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--rate", type=float, help="offered requests/s (default: saturate)")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--burner", action="store_true", help="an idle-priority busy loop instead of a retrain"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = prepare(Path(tmp))
@@ -90,25 +94,30 @@ def main() -> None:
         ]
         server_cpu, wrk_cpu = (SERVER_CPU, WRK_CPU) if args.pin else (None, None)
         server = start(pinned(cmd, server_cpu), env, port)
+        url = f"http://127.0.0.1:{port}/predict_next_price"
+
+        def load(seconds: int) -> dict[str, float]:
+            return wrk(url, seconds, connections=args.connections, cpu=wrk_cpu, rate=args.rate)
+
         rows = []
         try:
-            run_wrk(port, 3, wrk_cpu)  # warm-up
+            load(3)  # warm-up
             for i in range(args.rounds):
-                quiet = run_wrk(port, args.seconds, wrk_cpu)
+                quiet = load(args.seconds)
                 flag = threading.Event()
-                durations: list[float] = []
                 thread = threading.Thread(
-                    target=_collect, args=(durations, env, args.model, flag, server_cpu)
+                    target=_retrainer, args=(env, args.model, flag, server_cpu, args.burner)
                 )
                 thread.start()
                 time.sleep(3)  # the retrain process is past its imports and training
-                busy = run_wrk(port, args.seconds, wrk_cpu)
+                busy = load(args.seconds)
                 flag.set()
                 thread.join()
                 rows.append((i + 1, quiet, busy))
                 print(
-                    f"round {i + 1}: quiet p99 {quiet['p99']:.2f} ms, "
-                    f"retrain p99 {busy['p99']:.2f} ms",
+                    f"round {i + 1}: quiet p50/p99/max {quiet['p50']:.2f}/{quiet['p99']:.2f}/"
+                    f"{quiet['max']:.1f} ms, retrain {busy['p50']:.2f}/{busy['p99']:.2f}/"
+                    f"{busy['max']:.1f} ms",
                     flush=True,
                 )
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -23,8 +24,12 @@ def wrk(
     connections: int = 64,
     cpu: int | None = None,
     headers: dict[str, str] | None = None,
+    rate: float | None = None,
 ) -> dict[str, float]:
-    """POST the original body to ``url`` for ``seconds``: requests/s, p50/p99 in ms, errors."""
+    """POST the original body to ``url`` for ``seconds``: requests/s, p50/p99 in ms, errors.
+
+    ``rate`` (requests/s over all connections) paces each connection, so latency is measured
+    at a set load below saturation; without it wrk sends as fast as the server answers."""
     extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     command = [
         "wrk",
@@ -37,7 +42,12 @@ def wrk(
         str(POST_SCRIPT),
         url,
     ]
-    out = subprocess.run(pinned(command, cpu), capture_output=True, text=True, check=True).stdout
+    env = dict(os.environ)
+    if rate:
+        env["WRK_PAUSE_MS"] = str(max(1, round(connections * 1000 / rate)))
+    out = subprocess.run(
+        pinned(command, cpu), capture_output=True, text=True, check=True, env=env
+    ).stdout
 
     def number(pattern: str) -> float:
         match = re.search(pattern, out)
