@@ -17,7 +17,8 @@ can take and moves with any CPU the server loses; ``--rate R`` offers a set R re
 (each of ``--connections`` pausing between requests), the latency a client sees at that load.
 
 ``--burner`` runs a plain busy loop at the same idle CPU priority (``chrt --idle 0``) in place
-of the retrain: what any idle-class CPU user costs the server here, tickercast's code aside.
+of the retrain: what any idle-class CPU user costs the server here, tickercast's code aside;
+``--burner-sleep-us N`` makes that loop sleep N µs after every 0.5 ms of work.
 
     PYTHONPATH=src .venv/bin/python benchmarks/bench_retrain_latency.py [--rounds 3] [--seconds 10]
 """
@@ -46,14 +47,29 @@ RETRAIN = (
     "r = run_retrain_process('AMZN', get_settings(), if_drift=False); "
     "print(r['outcome'], file=sys.stderr)"
 )
-BURNER = ["chrt", "--idle", "0", sys.executable, "-c", "while True: pass"]
+
+
+def _burner(sleep_us: float) -> list[str]:
+    """An idle-class busy loop, sleeping ``sleep_us`` after every 0.5 ms of work if > 0."""
+    loop = "while True: pass"
+    if sleep_us > 0:
+        loop = (
+            "import time\nwhile True:\n t = time.perf_counter()\n"
+            " while time.perf_counter() - t < 0.0005: pass\n"
+            f" time.sleep({sleep_us / 1e6})"
+        )
+    return ["chrt", "--idle", "0", sys.executable, "-c", loop]
 
 
 def _retrainer(
-    env: dict[str, str], model: str, stop_flag: threading.Event, cpu: int | None, burner: bool
+    env: dict[str, str],
+    model: str,
+    stop_flag: threading.Event,
+    cpu: int | None,
+    burner: list[str] | None,
 ) -> None:
-    """Keep one worker-style retrain (or the burner) running until ``stop_flag``."""
-    command = BURNER if burner else [sys.executable, "-c", RETRAIN]
+    """Keep one worker-style retrain (or the ``burner`` command) running until ``stop_flag``."""
+    command = burner or [sys.executable, "-c", RETRAIN]
     while not stop_flag.is_set():
         child_env = {**env, "TICKERCAST_RETRAIN_MODEL": model}
         proc = subprocess.Popen(pinned(command, cpu), env=child_env, start_new_session=True)
@@ -76,6 +92,7 @@ def main() -> None:
     parser.add_argument(
         "--burner", action="store_true", help="an idle-priority busy loop instead of a retrain"
     )
+    parser.add_argument("--burner-sleep-us", type=float, default=0.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = prepare(Path(tmp))
@@ -92,6 +109,7 @@ def main() -> None:
             "--workers",
             "1",
         ]
+        burner = _burner(args.burner_sleep_us) if args.burner else None
         server_cpu, wrk_cpu = (SERVER_CPU, WRK_CPU) if args.pin else (None, None)
         server = start(pinned(cmd, server_cpu), env, port)
         url = f"http://127.0.0.1:{port}/predict_next_price"
@@ -106,7 +124,7 @@ def main() -> None:
                 quiet = load(args.seconds)
                 flag = threading.Event()
                 thread = threading.Thread(
-                    target=_retrainer, args=(env, args.model, flag, server_cpu, args.burner)
+                    target=_retrainer, args=(env, args.model, flag, server_cpu, burner)
                 )
                 thread.start()
                 time.sleep(3)  # the retrain process is past its imports and training
