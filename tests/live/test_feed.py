@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from tests.serving.helpers import stored_predictions
+from tickercast.champions.store import ModelStore
 from tickercast.config import Settings
 from tickercast.data.calendar import next_sessions
 from tickercast.data.ingestion import ingest_table
@@ -28,7 +29,6 @@ from tickercast.live.events import Event, EventHub
 from tickercast.live.feed import BarHook, LiveFeed, build_feed
 from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.metrics import Metrics
-from tickercast.serving.model_store import ModelStore
 from tickercast.storage import repository
 from tickercast.storage.db import make_engine, session_scope
 

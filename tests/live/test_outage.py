@@ -19,13 +19,13 @@ from sqlalchemy.orm import sessionmaker
 from tests.live.test_feed import stored_bars
 from tests.serving.helpers import stored_predictions
 from tests.tcp_proxy import TcpProxy
+from tickercast.champions.store import ModelStore
 from tickercast.config import Settings
 from tickercast.live.events import EventHub
 from tickercast.live.feed import LiveFeed, build_feed
 from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.live_schemas import FeedStatusPublic
 from tickercast.serving.metrics import Metrics
-from tickercast.serving.model_store import ModelStore
 from tickercast.storage import repository
 from tickercast.storage.db import make_engine, session_scope
 from tickercast.storage.predictions import PredictionCreate

@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from tests.serving.conftest import LiveServer
+from tickercast.champions.store import ModelStore
 from tickercast.config import Settings
 from tickercast.data.providers import BundledProvider
 from tickercast.data.validation import validate_table
 from tickercast.errors import ModelUnavailable
 from tickercast.serving.metrics import Metrics
-from tickercast.serving.model_store import ModelStore
 from tickercast.training import pipeline, registry
 
 WEEK = [228.0, 230.1, 229.5, 231.2, 232.0, 231.0, 231.4]

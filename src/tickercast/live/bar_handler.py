@@ -11,13 +11,13 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
+from tickercast.champions.store import ModelStore
 from tickercast.config import Settings
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import Provider
 from tickercast.errors import ModelNotFound, TickercastError
 from tickercast.live.forecasting import STORED_LEVELS, prediction_rows
 from tickercast.live.prediction_writer import PredictionWriter
-from tickercast.serving.model_store import ModelStore
 from tickercast.storage import repository
 from tickercast.storage.predictions import (
     insert_predictions,

@@ -44,13 +44,13 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from tickercast.champions.store import ModelStore
 from tickercast.config import Settings
 from tickercast.data.providers import HttpProvider, Provider
 from tickercast.errors import TickercastError
 from tickercast.live.bar_handler import BarHandler, BarOutcome, bar_payload
 from tickercast.live.events import EventHub, EventSink, NewEvent
 from tickercast.live.prediction_writer import PredictionWriter
-from tickercast.serving.model_store import ModelStore
 
 __all__ = [
     "BarHook",

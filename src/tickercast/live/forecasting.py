@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tickercast.champions.store import ServedModel
 from tickercast.data.calendar import next_sessions
 from tickercast.models import Forecast
-from tickercast.serving.model_store import ServedModel
 from tickercast.storage.predictions import PredictionCreate
 
 __all__ = ["STORED_LEVELS", "prediction_rows"]

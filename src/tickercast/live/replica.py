@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session, sessionmaker
 
+from tickercast.champions.store import ModelStore
 from tickercast.config import Settings
 from tickercast.data.providers import Provider
 from tickercast.live.deployment import Deployment, libpq_conninfo
@@ -36,7 +37,6 @@ from tickercast.live.events import Event, EventHub
 from tickercast.live.feed import Feed, LiveFeed, build_feed, capped, feed_ticker, replica_name
 from tickercast.live.leader import LeaderElection
 from tickercast.live.prediction_writer import PredictionWriter
-from tickercast.serving.model_store import ModelStore
 from tickercast.storage import repository
 from tickercast.storage.db import is_sqlite
 

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 
 from tickercast import __version__
 from tickercast.access.gate import AccessControl, utc_now
+from tickercast.champions.store import ModelStore, ServedModel
 from tickercast.config import Settings, get_settings
 from tickercast.errors import AccessError
 from tickercast.live.feed import Feed
@@ -29,7 +30,6 @@ from tickercast.serving.batch_body import new_worker
 from tickercast.serving.body_limit import BodyLimitMiddleware
 from tickercast.serving.fast_path import PredictNextPriceFastPath
 from tickercast.serving.metrics import Metrics, MetricsMiddleware
-from tickercast.serving.model_store import ModelStore, ServedModel
 from tickercast.serving.problems import document_problems, install_problem_handlers
 from tickercast.serving.routes import (
     accuracy,

@@ -12,13 +12,13 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from tickercast.access.gate import PUBLIC, AccessControl, Admission
+from tickercast.champions.store import ModelStore
 from tickercast.config import Settings
 from tickercast.errors import TickerNotFound
 from tickercast.live.events import EventHub
 from tickercast.live.feed import Feed
 from tickercast.live.prediction_writer import PredictionWriter
 from tickercast.serving.metrics import Metrics
-from tickercast.serving.model_store import ModelStore
 from tickercast.storage import repository
 
 __all__ = [

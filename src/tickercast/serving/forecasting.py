@@ -12,10 +12,10 @@ from collections.abc import Sequence
 import numpy as np
 from sqlalchemy.orm import Session
 
+from tickercast.champions.store import ServedModel
 from tickercast.errors import DataError
 from tickercast.live.forecasting import STORED_LEVELS, prediction_rows
 from tickercast.models import Forecast
-from tickercast.serving.model_store import ServedModel
 from tickercast.serving.schemas import (
     ForecastPublic,
     ForecastStepPublic,

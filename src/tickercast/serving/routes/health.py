@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from tickercast.champions.store import ModelStore
 from tickercast.errors import ModelNotFound
-from tickercast.serving.model_store import ModelStore
 from tickercast.serving.problems import problem_responses
 from tickercast.serving.schemas import HealthPublic, ReadyPublic
 from tickercast.storage.db import database_unavailable

@@ -6,8 +6,8 @@ import math
 
 from fastapi import APIRouter
 
+from tickercast.champions.store import ServedModel
 from tickercast.serving.deps import ModelStoreDep
-from tickercast.serving.model_store import ServedModel
 from tickercast.serving.problems import problem_responses
 from tickercast.serving.schemas import ServedModelPublic
 

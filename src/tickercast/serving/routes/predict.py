@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from tickercast.access.scopes import Scope
+from tickercast.champions.store import ServedModel
 from tickercast.models import Forecast
 from tickercast.serving import forecasting
 from tickercast.serving.batch_body import BatchBody, batch_body
@@ -34,7 +35,6 @@ from tickercast.serving.fast_path import BODY_LIMIT as NEXT_PRICE_LIMIT
 from tickercast.serving.fast_path import PATH as NEXT_PRICE_PATH
 from tickercast.serving.fast_path import next_price
 from tickercast.serving.json_body import json_body, openapi_body
-from tickercast.serving.model_store import ServedModel
 from tickercast.serving.problems import problem_responses
 from tickercast.serving.responses import json_response
 from tickercast.serving.schemas import (

@@ -24,13 +24,13 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
 from tickercast.config import Settings
 from tickercast.errors import ModelError, ModelNotFound, ModelUnavailable
 from tickercast.models import Forecaster
-from tickercast.serving.metrics import Metrics
 
 __all__ = ["CHECK_WINDOW", "MAX_RETRY_S", "ModelStore", "ReloadResult", "ServedModel"]
 
@@ -72,11 +72,17 @@ VersionOf = Callable[[str, Settings], "str | None"]
 Fallbacks = Callable[[str, str, Settings], list[str]]
 
 
+class ReloadMetrics(Protocol):
+    """What the store counts into: the app's Prometheus metrics (``serving.metrics``)."""
+
+    model_reloads: Any  # a Counter labelled (ticker, outcome)
+
+
 class ModelStore:
     def __init__(
         self,
         settings: Settings,
-        metrics: Metrics,
+        metrics: ReloadMetrics,
         *,
         loader: Loader | None = None,
         version_of: VersionOf | None = None,
