@@ -11,32 +11,19 @@ import httpx
 import pytest
 
 from tests.serving.conftest import LiveServer
+from tests.training.factories import register_bundled
 from tickercast.champions.store import ModelStore
 from tickercast.config import Settings
-from tickercast.data.providers import BundledProvider
-from tickercast.data.validation import validate_table
 from tickercast.errors import ModelUnavailable
 from tickercast.serving.metrics import Metrics
-from tickercast.training import pipeline, registry
+from tickercast.training import registry
 
 WEEK = [228.0, 230.1, 229.5, 231.2, 232.0, 231.0, 231.4]
 
 
 def _new_champion_files(settings: Settings) -> tuple[str, Path]:
     """Register and promote a new naive version; its native params.json path."""
-    bars = validate_table(BundledProvider().fetch("AMZN")).bars.tail(300)
-    result = pipeline.train(
-        "AMZN",
-        "naive",
-        bars["close"].to_numpy(),
-        bars["date"].to_numpy().astype("datetime64[D]"),
-        settings,
-        register=True,
-        test_days=30,
-        refit_every=30,
-    )
-    assert result.version is not None
-    registry.promote("AMZN", result.version, force=True, settings=settings)
+    result = register_bundled(settings, "AMZN", "naive", bars=300, promote=True)
     from mlflow import MlflowClient
 
     run = MlflowClient(settings.resolved_mlflow_tracking_uri).get_run(result.run_id)

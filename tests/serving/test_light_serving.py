@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 
 from tests.models.factories import TINY_PARAMS
+from tests.training.factories import register_bundled
 from tickercast.config import Settings
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import BundledProvider
-from tickercast.data.validation import validate_table
-from tickercast.training import pipeline, registry
+from tickercast.training import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAMPIONS = {"AMZN": "lightgbm", "AAPL": "lstm", "GOOG": "naive"}
@@ -67,22 +67,10 @@ def champions(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     )
     upgrade(settings.resolved_database_url)
     for ticker, kind in CHAMPIONS.items():
-        table = BundledProvider().fetch(ticker)
-        ingest_table(table, ticker=ticker, settings=settings)
-        bars = validate_table(table).bars.tail(600)
-        result = pipeline.train(
-            ticker,
-            kind,
-            bars["close"].to_numpy(),
-            bars["date"].to_numpy().astype("datetime64[D]"),
-            settings,
-            params=TINY_PARAMS[kind],
-            register=True,
-            test_days=30,
-            refit_every=30,
+        ingest_table(BundledProvider().fetch(ticker), ticker=ticker, settings=settings)
+        register_bundled(
+            settings, ticker, kind, bars=600, params=TINY_PARAMS[kind], promote=True, source=ticker
         )
-        assert result.version is not None
-        registry.promote(ticker, result.version, force=True, settings=settings)
     return settings
 
 

@@ -12,10 +12,9 @@ import httpx
 
 from tests.keys_helper import key_headers
 from tests.serving.conftest import LiveServer
+from tests.training.factories import register_bundled
 from tickercast.config import Settings
-from tickercast.data.providers import BundledProvider
-from tickercast.data.validation import validate_table
-from tickercast.training import pipeline, registry
+from tickercast.training import registry
 
 WEEK = [228.0, 230.1, 229.5, 231.2, 232.0, 231.0, 231.4]
 
@@ -90,18 +89,7 @@ def test_poller_notices_new_champion_without_admin_call(champion_settings: Setti
 
 def _broken_version(settings: Settings) -> str:
     """Register a new version, then corrupt its saved model on disk."""
-    bars = validate_table(BundledProvider().fetch("AMZN")).bars.tail(300)
-    result = pipeline.train(
-        "AMZN",
-        "naive",
-        bars["close"].to_numpy(),
-        bars["date"].to_numpy().astype("datetime64[D]"),
-        settings,
-        register=True,
-        test_days=30,
-        refit_every=30,
-    )
-    assert result.version is not None
+    result = register_bundled(settings, "AMZN", "naive", bars=300)
     from mlflow import MlflowClient
 
     client = MlflowClient(settings.resolved_mlflow_tracking_uri)

@@ -11,14 +11,13 @@ import numpy as np
 import pytest
 
 from tests.models.factories import TINY_PARAMS
+from tests.training.factories import register_bundled
 from tickercast.config import Settings
-from tickercast.data.providers import BundledProvider
-from tickercast.data.validation import validate_table
 from tickercast.errors import ModelNotFound
 from tickercast.models.light.forecasters import LightGBMLight
 from tickercast.models.lightgbm import LightGBMForecaster
 from tickercast.models.lstm import LSTMForecaster
-from tickercast.training import pipeline, registry, registry_reader
+from tickercast.training import registry, registry_reader
 
 WINDOWS = 100.0 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.02, (64, 7)), axis=1))
 
@@ -80,20 +79,7 @@ def _register_as_before_light_serving(
 ) -> str:
     """Registration as it was before this change: native files only, no light.json."""
     monkeypatch.setattr("tickercast.models.light.export_light", lambda model, directory: {})
-    bars = validate_table(BundledProvider().fetch("AMZN")).bars.tail(400)
-    result = pipeline.train(
-        ticker,
-        kind,
-        bars["close"].to_numpy(),
-        bars["date"].to_numpy().astype("datetime64[D]"),
-        settings,
-        params=TINY_PARAMS[kind],
-        register=True,
-        test_days=30,
-        refit_every=30,
-    )
-    assert result.version is not None
-    return result.version
+    return register_bundled(settings, ticker, kind, bars=400, params=TINY_PARAMS[kind]).version
 
 
 def test_lstm_registered_before_light_serving_loads_natively_with_a_warning(

@@ -14,11 +14,10 @@ import pytest
 
 from tests.live_server import free_port
 from tests.models.factories import TINY_PARAMS
+from tests.training.factories import register_bundled
 from tickercast.config import Settings
-from tickercast.data.providers import BundledProvider
-from tickercast.data.validation import validate_table
 from tickercast.models.light.forecasters import LightGBMLight
-from tickercast.training import pipeline, registry, registry_reader
+from tickercast.training import registry, registry_reader
 from tickercast.training.registry_rest import RestReader
 
 WINDOWS = 100.0 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.02, (32, 7)), axis=1))
@@ -62,20 +61,9 @@ def _register(settings: Settings, ticker: str, *, proxied: bool) -> str:
         MlflowClient(settings.resolved_mlflow_tracking_uri).create_experiment(
             registry.registered_name(ticker)
         )
-    bars = validate_table(BundledProvider().fetch("AMZN")).bars.tail(400)
-    result = pipeline.train(
-        ticker,
-        "lightgbm",
-        bars["close"].to_numpy(),
-        bars["date"].to_numpy().astype("datetime64[D]"),
-        settings,
-        params=TINY_PARAMS["lightgbm"],
-        register=True,
-        test_days=30,
-        refit_every=30,
+    result = register_bundled(
+        settings, ticker, "lightgbm", bars=400, params=TINY_PARAMS["lightgbm"], promote=True
     )
-    assert result.version is not None
-    registry.promote(ticker, result.version, force=True, settings=settings)
     return result.version
 
 
