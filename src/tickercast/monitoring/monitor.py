@@ -19,8 +19,9 @@ Checks (thresholds in ``thresholds.DriftThresholds``):
   interval misses, nominal miss rate p0 against p1 = p0 + max(p0, 0.1).
 
 Why hand-rolled CUSUMs: each is three lines of arithmetic that must reset exactly when the
-champion changes; river's PageHinkley/ADWIN would add a dependency to every process and their
-thresholds would need the same calibration anyway. The tests are scipy's.
+champion changes; river's PageHinkley/ADWIN would add a dependency to every process, and
+measured in place of the volatility CUSUM they do no better (Page-Hinkley) or worse (ADWIN):
+benchmarks/README.md, ``benchmarks/calibrate_drift_river.py``. The tests are scipy's.
 """
 
 from __future__ import annotations

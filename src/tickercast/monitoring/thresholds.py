@@ -7,8 +7,8 @@ false alarms per ticker-year on the five bundled histories (every alarm on real 
 as false, though many are real regime changes). At that rate a doubling of volatility is caught
 within 20 trading days in 59% of injections, not the 90% aimed for. No monitor measured
 reaches both: a static reference, a GARCH-type filter (fixed or fitted per champion), |z|,
-log |z| or a likelihood-ratio CUSUM all lie on about the same frontier, where 90% within 20
-days costs more than two false alarms a year.
+log |z|, a likelihood-ratio CUSUM or river's Page-Hinkley all lie on about the same frontier,
+where 90% within 20 days costs more than two false alarms a year (river's ADWIN lies below it).
 """
 
 from __future__ import annotations
