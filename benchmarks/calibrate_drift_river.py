@@ -14,7 +14,7 @@ spread over the filter's history); every other check is unchanged.
   for a cut on every bar (``clock=1``; river's default 32 would delay alarms by up to 32 days).
 - river resets a detector after a detection; the first detection latches the alarm.
 
-    pip install river   # measured with river 0.26.1
+    # river is a dev dependency (make .venv/.installed-dev); measured with river 0.26.1
     PYTHONPATH=src .venv/bin/python benchmarks/calibrate_drift_river.py --detector adwin \\
         --adwin-delta 0.5 --trials 40 --seed 0
     PYTHONPATH=src .venv/bin/python benchmarks/calibrate_drift_river.py \\
