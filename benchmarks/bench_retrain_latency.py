@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -147,6 +148,9 @@ def main() -> None:
             f"| {i} | {quiet['rps']:.0f} | {busy['rps']:.0f} | {quiet['p99']:.2f} "
             f"| {busy['p99']:.2f} | {busy['p99'] / quiet['p99']:.2f} |"
         )
+    ratios = sorted(busy["p99"] / quiet["p99"] for _, quiet, busy in rows)
+    if ratios:
+        print(f"\nmedian p99 ratio over {len(ratios)} rounds: {statistics.median(ratios):.2f}")
 
 
 def _port() -> int:

@@ -7,12 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from tests.e2e.conftest import DashboardServer, make_settings
-from tickercast.storage.closes import load_closes
-from tickercast.training import pipeline, registry
+from tests.training.factories import register_stored
+from tickercast.training import registry
 
 pytestmark = pytest.mark.e2e
 
@@ -29,29 +28,8 @@ def retrained_server(tmp_path: Path) -> Iterator[DashboardServer]:
     settings = settings.model_copy(
         update={"mlflow_tracking_uri": f"sqlite:///{tmp_path / 'mlflow.db'}"}
     )
-    dates, closes = load_closes("AMZN", settings)
-    keep = dates < np.datetime64("2025-06-02")
-    pipeline.train(
-        "AMZN",
-        "naive",
-        closes[keep],
-        dates[keep],
-        settings,
-        register=True,
-        test_days=60,
-        refit_every=30,
-    )
-    keep = dates < np.datetime64(REPLAY_FROM)
-    result = pipeline.train(
-        "AMZN",
-        "lightgbm",
-        closes[keep],
-        dates[keep],
-        settings,
-        register=True,
-        test_days=60,
-        refit_every=30,
-    )
+    register_stored(settings, "AMZN", before="2025-06-02")
+    result = register_stored(settings, "AMZN", "lightgbm", before=REPLAY_FROM)
     assert result.decision is not None and result.version is not None
     registry.record_retrain(
         "AMZN",
@@ -59,7 +37,7 @@ def retrained_server(tmp_path: Path) -> Iterator[DashboardServer]:
         result.version,
         trigger="drift",
         promoted=result.decision.promoted,
-        data_date=str(dates[keep][-1]),
+        data_date=str(result.validation.test_end),
         drift={"status": "drift", "checks": []},
         decision=result.decision.to_dict(),
         settings=settings,

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 from sqlalchemy.orm import sessionmaker
 
 from tests.serving.helpers import stored_predictions
+from tests.training.factories import register_stored
 from tickercast.champions.store import ModelStore
 from tickercast.config import Settings
 from tickercast.data.calendar import next_sessions
@@ -340,22 +340,8 @@ def test_poll_first_fill_of_an_empty_ticker_is_history_not_news(
 @pytest.fixture
 def before_replay(sqlite_settings: Settings) -> Settings:
     """AMZN stored in full; the naive champion trained only on bars before REPLAY_FROM."""
-    from tickercast.storage.closes import load_closes
-    from tickercast.training import pipeline
-
     ingest_table(BundledProvider().fetch("AMZN"), ticker="AMZN", settings=sqlite_settings)
-    dates, closes = load_closes("AMZN", sqlite_settings)
-    keep = dates < np.datetime64(REPLAY_FROM)
-    pipeline.train(
-        "AMZN",
-        "naive",
-        closes[keep],
-        dates[keep],
-        sqlite_settings,
-        register=True,
-        test_days=60,
-        refit_every=30,
-    )
+    register_stored(sqlite_settings, "AMZN", before=REPLAY_FROM)
     return sqlite_settings
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import httpx
-import numpy as np
 import pytest
 
 from tests.keys_helper import key_headers
 from tests.live_server import LiveServer
+from tests.training.factories import register_stored
 from tickercast.config import Settings
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import BundledProvider
-from tickercast.storage.closes import load_closes
-from tickercast.training import pipeline
 
 UNTIL = "2024-07-01"
 
@@ -21,18 +19,7 @@ UNTIL = "2024-07-01"
 def out_of_sample(sqlite_settings: Settings) -> Settings:
     """AMZN stored in full; naive champion trained only up to UNTIL."""
     ingest_table(BundledProvider().fetch("AMZN"), ticker="AMZN", settings=sqlite_settings)
-    dates, closes = load_closes("AMZN", sqlite_settings)
-    keep = dates <= np.datetime64(UNTIL)
-    pipeline.train(
-        "AMZN",
-        "naive",
-        closes[keep],
-        dates[keep],
-        sqlite_settings,
-        register=True,
-        test_days=60,
-        refit_every=30,
-    )
+    register_stored(sqlite_settings, "AMZN", through=UNTIL)
     return sqlite_settings
 
 

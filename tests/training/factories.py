@@ -1,8 +1,11 @@
-"""Registered model versions for tests, trained on a slice of a bundled history."""
+"""Registered model versions for tests, trained on a slice of a bundled or stored history."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+import numpy as np
 
 from tickercast.config import Settings
 from tickercast.data.providers import BundledProvider
@@ -39,3 +42,34 @@ def register_bundled(
     if promote:
         registry.promote(ticker, result.version, force=True, settings=settings)
     return result
+
+
+def register_stored(
+    settings: Settings,
+    ticker: str,
+    kind: str = "naive",
+    *,
+    before: str | dt.date | None = None,
+    through: str | dt.date | None = None,
+    test_days: int = 60,
+    refit_every: int = 30,
+) -> pipeline.TrainResult:
+    """Train ``kind`` on the stored closes of ``ticker`` dated ``before`` a day (exclusive) or
+    ``through`` it (inclusive) and register it: a champion whose training ends where a
+    replay or a drift check begins."""
+    from tickercast.storage.closes import load_closes
+
+    dates, closes = load_closes(ticker, settings)
+    if (before is None) == (through is None):
+        raise ValueError("give exactly one of before= and through=")
+    keep = dates < np.datetime64(before) if before is not None else dates <= np.datetime64(through)
+    return pipeline.train(
+        ticker,
+        kind,
+        closes[keep],
+        dates[keep],
+        settings,
+        register=True,
+        test_days=test_days,
+        refit_every=refit_every,
+    )

@@ -7,15 +7,14 @@ import signal
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tests.cli.test_drift_cli import BREAK, _break_csv
+from tests.training.factories import register_stored
 from tickercast.config import Settings
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers.csv import CsvProvider
-from tickercast.storage.closes import load_closes
-from tickercast.training import pipeline, registry
+from tickercast.training import registry
 from tickercast.worker.loop import Worker
 from tickercast.worker.runner import run_retrain_process
 
@@ -25,18 +24,7 @@ def broken(sqlite_settings: Settings, tmp_path: Path) -> tuple[Settings, list[st
     """Ticker ZQX with a volatility break at BREAK; naive champion trained 50 bars before."""
     csv, days = _break_csv(tmp_path / "brk.csv")
     ingest_table(CsvProvider(csv).fetch("ZQX"), ticker="ZQX", settings=sqlite_settings)
-    dates, closes = load_closes("ZQX", sqlite_settings)
-    keep = dates <= np.datetime64(days[BREAK - 50])
-    pipeline.train(
-        "ZQX",
-        "naive",
-        closes[keep],
-        dates[keep],
-        sqlite_settings,
-        register=True,
-        test_days=250,
-        refit_every=50,
-    )
+    register_stored(sqlite_settings, "ZQX", through=days[BREAK - 50], test_days=250, refit_every=50)
     return sqlite_settings, days
 
 
