@@ -36,7 +36,7 @@ def retrained_server(tmp_path: Path) -> Iterator[DashboardServer]:
         result.run_id,
         result.version,
         trigger="drift",
-        promoted=result.decision.promoted,
+        outcome="promoted" if result.decision.promoted else "refused",
         data_date=str(result.validation.test_end),
         drift={"status": "drift", "checks": []},
         decision=result.decision.to_dict(),

@@ -53,6 +53,7 @@ def register_stored(
     through: str | dt.date | None = None,
     test_days: int = 60,
     refit_every: int = 30,
+    params: dict[str, Any] | None = None,
 ) -> pipeline.TrainResult:
     """Train ``kind`` on the stored closes of ``ticker`` dated ``before`` a day (exclusive) or
     ``through`` it (inclusive) and register it: a champion whose training ends where a
@@ -69,6 +70,7 @@ def register_stored(
         closes[keep],
         dates[keep],
         settings,
+        params=params,
         register=True,
         test_days=test_days,
         refit_every=refit_every,

@@ -38,9 +38,13 @@ def test_worker_retrains_on_drift_in_a_child_process(broken: tuple[Settings, lis
     assert event["outcome"] in {"promoted", "refused"}
     assert job.retrains.labels("ZQX", event["outcome"])._value.get() == 1
     history = registry.version_history("ZQX", settings)
-    assert [v["trigger"] for v in history] == [None, "drift"]
-    assert history[1]["data_date"] == days[-1]
-    # next pass: the new champion (or, if refused, the cooling-down old one) is not retrained
+    # promoted: the candidate serves; refused: a naive refit on the same data serves instead
+    decisions = ["promoted"] if event["outcome"] == "promoted" else ["refused", "refreshed"]
+    assert [v["decision"] for v in history[1:]] == decisions
+    assert [v["trigger"] for v in history] == [None] + ["drift"] * len(decisions)
+    assert {v["data_date"] for v in history[1:]} == {days[-1]}
+    assert history[-1]["champion"]
+    # next pass: the new champion, trained up to the last bar, is not retrained
     again = job.tick()
     assert len(again) == 1 and "outcome" not in again[0]
 

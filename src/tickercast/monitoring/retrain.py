@@ -4,11 +4,17 @@ The record goes to MLflow: the new run carries the trigger, the drift report tha
 and the gate's decision (tags + ``retrain/drift.json``), and the new version is tagged with the
 trigger, the decision and the data date, which ``GET /v1/models/{t}/history`` reads back.
 Runs in the worker process or the CLI, never in a request.
+
+When the gate keeps naive, naive is refreshed: a naive fitted on the same data becomes
+champion ("refreshed"), so the intervals are calibrated on recent returns, drift is measured
+against a recent reference and the champion's age starts again. Otherwise a refused retrain
+would leave a naive of years ago serving, drifting and due for retraining at every check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +42,8 @@ class RetrainOutcome:
     run_id: str | None = None
     candidate: dict[str, Any] | None = None
     decision: dict[str, Any] | None = None
+    naive_refreshed: str | None = None
+    """The naive version now serving in place of the old naive, when the gate kept naive."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +56,7 @@ class RetrainOutcome:
             "run_id": self.run_id,
             "candidate": self.candidate,
             "decision": self.decision,
+            "naive_refreshed": self.naive_refreshed,
         }
 
 
@@ -114,25 +123,54 @@ def retrain(
         "test_end": result.validation.test_end,
     }
     decision = result.decision.to_dict()
-    registry.record_retrain(
+    record = functools.partial(
+        registry.record_retrain,
         ticker,
-        result.run_id,
-        result.version,
         trigger=str(trigger),
-        promoted=result.decision.promoted,
         data_date=str(dates[-1]),
         drift=report.to_dict() if report else None,
-        decision=decision,
         settings=settings,
     )
+    reason = result.decision.reason
+    refreshed = None
+    if not result.decision.promoted and champion is not None and champion.name == "naive":
+        if name == "naive":  # the candidate is itself the fresh naive
+            refreshed, run_id = result.version, result.run_id
+        else:
+            record(result.run_id, result.version, outcome="refused", decision=decision)
+            naive = pipeline.train(
+                ticker,
+                "naive",
+                closes,
+                dates,
+                settings,
+                register=True,
+                test_days=test_days or settings.retrain_test_days,
+                refit_every=refit_every or settings.retrain_refit_every,
+            )
+            assert naive.version is not None
+            refreshed, run_id = naive.version, naive.run_id
+        note = f"naive refreshed on data up to {dates[-1]}: the gate kept naive"
+        registry.refresh_naive(ticker, refreshed, note, settings=settings)
+        record(run_id, refreshed, outcome="refreshed", decision={"promoted": True, "reason": note})
+        reason = f"{reason} Naive refreshed as version {refreshed} on data up to {dates[-1]}."
+    else:
+        promoted = result.decision.promoted
+        record(
+            result.run_id,
+            result.version,
+            outcome="promoted" if promoted else "refused",
+            decision=decision,
+        )
     return RetrainOutcome(
         ticker,
         trigger,
         True,
-        result.decision.reason,
+        reason,
         report,
         result.version,
         result.run_id,
         candidate,
         decision,
+        refreshed,
     )

@@ -379,8 +379,13 @@ class ModelVersionHistoryPublic(BaseModel):
     version: str
     model: str | None
     trigger: str | None = Field(description="drift, max_age, on_demand, or None (manual train).")
-    decision: str | None = Field(description="promoted or refused by the gate.")
-    promotion: str | None = Field(description="gate, forced or fallback-naive, when champion.")
+    decision: str | None = Field(
+        description="promoted or refused by the gate, or refreshed: a naive fitted on the data "
+        "of a retrain the gate refused, serving in place of the older naive."
+    )
+    promotion: str | None = Field(
+        description="gate, forced, fallback-naive or naive-refresh, when champion."
+    )
     beats_naive: bool
     p_value_vs_naive: float | None
     margin: float | None

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -55,6 +55,7 @@ __all__ = [
     "CHAMPION_ALIAS",
     "ChampionInfo",
     "PromotionDecision",
+    "RetrainDecision",
     "VersionInfo",
     "fallback_versions",
     "get_champion_version",
@@ -67,10 +68,15 @@ __all__ = [
     "native_model_dir",
     "promote",
     "record_retrain",
+    "refresh_naive",
     "register_version",
     "registered_name",
     "version_history",
 ]
+
+# what became of a retrained version: champion through the gate, kept out by it, or (naive,
+# after the gate kept naive) serving in place of an older naive
+RetrainDecision = Literal["promoted", "refused", "refreshed"]
 
 _WALKFORWARD_CSV = "validation/walkforward.csv"
 # Metrics copied onto each version as tags so listing and the gate need no run lookups.
@@ -562,23 +568,38 @@ def promote(
     )
 
 
+def refresh_naive(ticker: str, version: str, note: str, *, settings: Settings) -> None:
+    """Make naive ``version`` champion in place of the naive serving now (the gate kept naive,
+    so this only brings its calibration and training end up to date; no gate to pass)."""
+    client = _client(settings)
+    current = get_champion_version(ticker, settings)
+    if (
+        current is not None
+        and _get_version(client, ticker, current).tags.get("model_name") != "naive"
+    ):
+        raise ModelError(f"{ticker} is served by version {current}, not naive; nothing to refresh")
+    if _get_version(client, ticker, version).tags.get("model_name") != "naive":
+        raise ModelError(f"version {version} of {registered_name(ticker)} is not naive")
+    _set_champion(client, ticker, version, "naive-refresh", note)
+
+
 def record_retrain(
     ticker: str,
     run_id: str,
     version: str,
     *,
     trigger: str,
-    promoted: bool,
+    outcome: RetrainDecision,
     data_date: str,
     drift: Mapping[str, Any] | None,
     decision: Mapping[str, Any],
     settings: Settings,
 ) -> None:
-    """Log why a retrain ran and what the gate decided: run tags + ``retrain/*.json``, and
-    version tags that ``version_history`` reads."""
+    """Log why a retrain ran and what became of the version: run tags + ``retrain/*.json``,
+    and version tags that ``version_history`` reads."""
     client = _client(settings)
     client.set_tag(run_id, "tickercast.trigger", trigger)
-    client.set_tag(run_id, "tickercast.decision", "promoted" if promoted else "refused")
+    client.set_tag(run_id, "tickercast.decision", outcome)
     if drift is not None:
         client.set_tag(run_id, "tickercast.drift_status", str(drift.get("status")))
         for check in drift.get("checks", []):
@@ -592,7 +613,7 @@ def record_retrain(
         client.log_artifacts(run_id, str(root), "retrain")
     name = registered_name(ticker)
     client.set_model_version_tag(name, version, "trigger", trigger)
-    client.set_model_version_tag(name, version, "decision", "promoted" if promoted else "refused")
+    client.set_model_version_tag(name, version, "decision", outcome)
     client.set_model_version_tag(name, version, "data_date", data_date)
 
 

@@ -498,16 +498,19 @@
     return layout;
   }
 
-  // Promotions (green) and refusals (orange) as vertical lines, labelled, on the price chart.
+  // Promotions (green), refusals (orange) and naive refreshes (grey, which follow a refusal on
+  // the same day, so labelled a line lower) as vertical lines on the price chart.
   function addModelMarkers(layout) {
     const events = timelineEvents();
-    const colour = (v) => ((v.decision || "promoted") === "refused" ? "#d9822b" : "#2e7d32");
+    const colours = { refused: "#d9822b", refreshed: "#607d8b" }; // else promoted: green
+    const colour = (v) => colours[v.decision] || "#2e7d32";
     layout.shapes = events.map((v) => ({
       type: "line", xref: "x", yref: "paper", x0: v.at, x1: v.at, y0: 0.22, y1: 1,
       line: { color: colour(v), width: 1, dash: "dot" },
     }));
     layout.annotations = events.map((v) => ({
       x: v.at, xref: "x", y: 1, yref: "paper", yanchor: "bottom", showarrow: false,
+      yshift: v.decision === "refreshed" ? -14 : 0,
       text: `v${v.version} ${v.decision || "promoted"}`, font: { size: 10, color: colour(v) },
     }));
   }
