@@ -11,17 +11,20 @@ import pytest
 
 from tests.e2e.conftest import DashboardServer, make_settings
 from tests.training.factories import register_stored
+from tickercast.monitoring.retrain import retrain
 from tickercast.training import registry
 
 pytestmark = pytest.mark.e2e
 
 REPLAY_FROM = dt.date(2025, 7, 1)
+LAST_BEFORE_REPLAY = dt.date(2025, 6, 30)
 
 
 @pytest.fixture
 def retrained_server(tmp_path: Path) -> Iterator[DashboardServer]:
-    """Naive champion trained before the replay; a LightGBM retrain on drift, recorded and
-    refused by the gate (as the worker leaves it); AMZN replayed at 10 bars/s."""
+    """Naive champion trained before the replay; a LightGBM retrain on the data up to it, as
+    the worker runs it (refused by the gate, then naive refreshed, or promoted); AMZN
+    replayed at 10 bars/s."""
     settings = make_settings(
         tmp_path, None, feed="replay", feed_ticker="AMZN", feed_from=REPLAY_FROM, feed_speed=10.0
     )
@@ -29,19 +32,7 @@ def retrained_server(tmp_path: Path) -> Iterator[DashboardServer]:
         update={"mlflow_tracking_uri": f"sqlite:///{tmp_path / 'mlflow.db'}"}
     )
     register_stored(settings, "AMZN", before="2025-06-02")
-    result = register_stored(settings, "AMZN", "lightgbm", before=REPLAY_FROM)
-    assert result.decision is not None and result.version is not None
-    registry.record_retrain(
-        "AMZN",
-        result.run_id,
-        result.version,
-        trigger="drift",
-        outcome="promoted" if result.decision.promoted else "refused",
-        data_date=str(result.validation.test_end),
-        drift={"status": "drift", "checks": []},
-        decision=result.decision.to_dict(),
-        settings=settings,
-    )
+    retrain("AMZN", settings, as_of=LAST_BEFORE_REPLAY, model_name="lightgbm", test_days=60)
     with DashboardServer(settings) as server:
         yield server
 
@@ -51,6 +42,10 @@ def test_dashboard_shows_retrain_markers_timeline_and_drift(
 ) -> None:
     history = registry.version_history("AMZN", retrained_server.app.state.settings)
     decision = history[1]["decision"]
+    # refused: v3 is naive refit on the same data, serving in v1's place
+    expected = [("v1 naive", "promoted"), ("v2 lightgbm", decision)]
+    if decision == "refused":
+        expected.append(("v3 naive", "refreshed"))
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -58,12 +53,13 @@ def test_dashboard_shows_retrain_markers_timeline_and_drift(
         page.goto(retrained_server.url)
         page.wait_for_selector("body[data-painted='1']")
         entries = page.locator("[data-testid=timeline-entry]")
-        assert entries.count() == 2
-        first, second = entries.nth(0).inner_text(), entries.nth(1).inner_text()
-        assert "v1 naive" in first and "promoted" in first
-        assert "v2 lightgbm" in second and "drift" in second and decision in second
-        assert "p = " in second
-        assert entries.nth(1).get_attribute("data-decision") == decision
+        assert entries.count() == len(expected)
+        for i, (name, outcome) in enumerate(expected):
+            text = entries.nth(i).inner_text()
+            assert name in text and outcome in text and "p = " in text
+            assert entries.nth(i).get_attribute("data-decision") == outcome
+        assert "on_demand" in entries.nth(1).inner_text()
+        assert "serving" in entries.nth(len(expected) - 1).inner_text()
         markers = page.evaluate(
             """() => {
             const gd = document.getElementById('chart');
@@ -71,10 +67,11 @@ def test_dashboard_shows_retrain_markers_timeline_and_drift(
                     labels: (gd.layout.annotations || []).map(a => a.text)};
         }"""
         )
-        assert [x for x, _ in markers["shapes"]] == ["2025-05-30", "2025-06-30"]
-        assert markers["labels"] == ["v1 promoted", f"v2 {decision}"]
-        if decision == "refused":
-            assert markers["shapes"][1][1] == "#d9822b"
+        dates = ["2025-05-30"] + ["2025-06-30"] * (len(expected) - 1)
+        assert [x for x, _ in markers["shapes"]] == dates
+        assert markers["labels"] == [f"{name.split()[0]} {outcome}" for name, outcome in expected]
+        if decision == "refused":  # orange refusal, grey refresh
+            assert [c for _, c in markers["shapes"][1:]] == ["#d9822b", "#607d8b"]
         # drift events arrive over SSE as the replay advances
         page.wait_for_function(
             "document.querySelector('[data-testid=drift-status]').dataset.state !== 'unknown'",
