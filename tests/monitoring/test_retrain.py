@@ -1,9 +1,12 @@
-"""A retrain the gate refuses while naive serves refreshes naive on the same data; one it
-refuses beside a champion that earned its place changes nothing."""
+"""A retrain the gate refuses while naive serves refreshes naive on the same data, and so
+does one beside a champion that has since lost to naive out of sample; one it refuses beside
+a champion still earning its place changes nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -13,6 +16,8 @@ from tickercast.config import Settings
 from tickercast.data.ingestion import ingest_table
 from tickercast.data.providers import BundledProvider
 from tickercast.errors import ModelError
+from tickercast.monitoring import service as monitoring_service
+from tickercast.monitoring.report import DriftReport
 from tickercast.monitoring.retrain import retrain
 from tickercast.monitoring.service import drift_report
 from tickercast.training import registry
@@ -80,5 +85,34 @@ def test_refusal_beside_an_earned_champion_keeps_it(stale_naive: Settings) -> No
     assert out.naive_refreshed is None and "refreshed" not in out.reason
     assert registry.get_champion_version("AMZN", stale_naive) == champion.version
     assert _by_version(stale_naive)[str(out.version)]["decision"] == "refused"
-    with pytest.raises(ModelError, match="not naive; nothing to refresh"):
-        registry.refresh_naive("AMZN", str(out.version), "test", settings=stale_naive)
+    with pytest.raises(
+        ModelError, match=f"version {champion.version} of tickercast-AMZN is not naive"
+    ):
+        registry.refresh_naive("AMZN", champion.version, "test", settings=stale_naive)
+
+
+def test_refusal_beside_a_champion_that_lost_to_naive_serves_naive(
+    stale_naive: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    champion = register_stored(
+        stale_naive, "AMZN", "lightgbm", through=TRAINED_TO, params=TINY_PARAMS["lightgbm"]
+    )
+    assert champion.version is not None
+    registry.promote("AMZN", champion.version, force=True, settings=stale_naive)
+
+    def losing(*args: Any, **kwargs: Any) -> DriftReport:
+        """The real report, with its performance check as if the champion lost to naive."""
+        report = monitoring_service.drift_report_for(*args, **kwargs)
+        checks = [
+            dataclasses.replace(c, status="drift", p_value=0.004) if c.name == "performance" else c
+            for c in report.checks
+        ]
+        return dataclasses.replace(report, status="drift", checks=checks)
+
+    monkeypatch.setattr("tickercast.monitoring.retrain.drift_report_for", losing)
+    out = retrain("AMZN", stale_naive, as_of=AS_OF, model_name="naive", test_days=60)
+
+    assert out.naive_refreshed == out.version
+    assert f"champion version {champion.version} (lightgbm) is significantly worse" in out.reason
+    assert "p = 0.004" in out.reason
+    assert registry.get_champion_version("AMZN", stale_naive) == out.version

@@ -5,10 +5,12 @@ and the gate's decision (tags + ``retrain/drift.json``), and the new version is 
 trigger, the decision and the data date, which ``GET /v1/models/{t}/history`` reads back.
 Runs in the worker process or the CLI, never in a request.
 
-When the gate keeps naive, naive is refreshed: a naive fitted on the same data becomes
-champion ("refreshed"), so the intervals are calibrated on recent returns, drift is measured
-against a recent reference and the champion's age starts again. Otherwise a refused retrain
-would leave a naive of years ago serving, drifting and due for retraining at every check.
+When the gate refuses the candidate, naive is refreshed if naive was serving: a naive fitted
+on the same data becomes champion ("refreshed"), so the intervals are calibrated on recent
+returns, drift is measured against a recent reference and the champion's age starts again
+(else a naive of years ago would serve, drift and be retrained at every check). The same
+happens to a champion the drift report finds significantly worse than naive on its days out
+of sample: a refused candidate must not leave a model that lost to naive serving.
 """
 
 from __future__ import annotations
@@ -83,11 +85,13 @@ def retrain(
         dates, closes = dates[keep], closes[keep]
     report: DriftReport | None = None
     trigger: Trigger | None = "on_demand"
+    serving: tuple[str, str] | None = None  # the champion's model name and version
     try:
         champion, info = registry.load_champion(ticker, settings)
         report = drift_report_for(ticker, champion, dates, closes, version=info.version)
+        serving = (champion.name, info.version)
     except ModelNotFound:
-        champion = None
+        pass
     if if_drift:
         policy = RetrainPolicy(max_age_days=settings.retrain_max_age_days)
         trigger = trigger_for(report, policy) if report is not None else "on_demand"
@@ -133,7 +137,10 @@ def retrain(
     )
     reason = result.decision.reason
     refreshed = None
-    if not result.decision.promoted and champion is not None and champion.name == "naive":
+    note = None
+    if not result.decision.promoted and serving is not None:
+        note = _why_naive_serves(*serving, report, str(dates[-1]))
+    if note is not None:
         if name == "naive":  # the candidate is itself the fresh naive
             refreshed, run_id = result.version, result.run_id
         else:
@@ -150,10 +157,11 @@ def retrain(
             )
             assert naive.version is not None
             refreshed, run_id = naive.version, naive.run_id
-        note = f"naive refreshed on data up to {dates[-1]}: the gate kept naive"
         registry.refresh_naive(ticker, refreshed, note, settings=settings)
         record(run_id, refreshed, outcome="refreshed", decision={"promoted": True, "reason": note})
-        reason = f"{reason} Naive refreshed as version {refreshed} on data up to {dates[-1]}."
+        reason = (
+            f"{reason} Naive refreshed as version {refreshed} on data up to {dates[-1]}: {note}."
+        )
     else:
         promoted = result.decision.promoted
         record(
@@ -173,4 +181,21 @@ def retrain(
         candidate,
         decision,
         refreshed,
+    )
+
+
+def _why_naive_serves(
+    model: str, version: str, report: DriftReport | None, data_end: str
+) -> str | None:
+    """After a refused candidate: why a fresh naive serves instead of the champion, or None
+    when the champion keeps its place (it beat naive through the gate and has not since lost
+    to it out of sample)."""
+    if model == "naive":
+        return "the gate kept naive"
+    worse = next((c for c in (report.checks if report else []) if c.name == "performance"), None)
+    if worse is None or worse.status != "drift":
+        return None
+    return (
+        f"champion version {version} ({model}) is significantly worse than naive on its last "
+        f"{worse.window} days out of sample (DM/HLN p = {worse.p_value:.2g}), up to {data_end}"
     )

@@ -569,15 +569,10 @@ def promote(
 
 
 def refresh_naive(ticker: str, version: str, note: str, *, settings: Settings) -> None:
-    """Make naive ``version`` champion in place of the naive serving now (the gate kept naive,
-    so this only brings its calibration and training end up to date; no gate to pass)."""
+    """Make naive ``version`` champion without the gate, after a refused retrain: naive was
+    serving (this brings its calibration and training end up to date) or the champion was
+    significantly worse than naive out of sample (``note`` says which)."""
     client = _client(settings)
-    current = get_champion_version(ticker, settings)
-    if (
-        current is not None
-        and _get_version(client, ticker, current).tags.get("model_name") != "naive"
-    ):
-        raise ModelError(f"{ticker} is served by version {current}, not naive; nothing to refresh")
     if _get_version(client, ticker, version).tags.get("model_name") != "naive":
         raise ModelError(f"version {version} of {registered_name(ticker)} is not naive")
     _set_champion(client, ticker, version, "naive-refresh", note)
