@@ -106,17 +106,22 @@ def retrain(
                 report,
             )
     name = model_name or settings.retrain_model
-    result = pipeline.train(
-        ticker,
-        name,
-        closes,
-        dates,
-        settings,
-        register=True,
-        test_days=test_days or settings.retrain_test_days,
-        refit_every=refit_every or settings.retrain_refit_every,
-        progress=progress,
-    )
+
+    def train(model: str, *, progress: bool = False) -> pipeline.TrainResult:
+        """Walk-forward, register and gate ``model`` on the closes up to the data end."""
+        return pipeline.train(
+            ticker,
+            model,
+            closes,
+            dates,
+            settings,
+            register=True,
+            test_days=test_days or settings.retrain_test_days,
+            refit_every=refit_every or settings.retrain_refit_every,
+            progress=progress,
+        )
+
+    result = train(name, progress=progress)
     assert result.decision is not None and result.version is not None
     candidate = {
         "model": name,
@@ -137,24 +142,14 @@ def retrain(
     )
     reason = result.decision.reason
     refreshed = None
-    note = None
-    if not result.decision.promoted and serving is not None:
-        note = _why_naive_serves(*serving, report, str(dates[-1]))
+    kept = serving if not result.decision.promoted else None  # the champion the gate kept
+    note = _why_naive_serves(*kept, report) if kept else None
     if note is not None:
         if name == "naive":  # the candidate is itself the fresh naive
             refreshed, run_id = result.version, result.run_id
         else:
             record(result.run_id, result.version, outcome="refused", decision=decision)
-            naive = pipeline.train(
-                ticker,
-                "naive",
-                closes,
-                dates,
-                settings,
-                register=True,
-                test_days=test_days or settings.retrain_test_days,
-                refit_every=refit_every or settings.retrain_refit_every,
-            )
+            naive = train("naive")
             assert naive.version is not None
             refreshed, run_id = naive.version, naive.run_id
         registry.refresh_naive(ticker, refreshed, note, settings=settings)
@@ -184,9 +179,7 @@ def retrain(
     )
 
 
-def _why_naive_serves(
-    model: str, version: str, report: DriftReport | None, data_end: str
-) -> str | None:
+def _why_naive_serves(model: str, version: str, report: DriftReport | None) -> str | None:
     """After a refused candidate: why a fresh naive serves instead of the champion, or None
     when the champion keeps its place (it beat naive through the gate and has not since lost
     to it out of sample)."""
@@ -197,5 +190,5 @@ def _why_naive_serves(
         return None
     return (
         f"champion version {version} ({model}) is significantly worse than naive on its last "
-        f"{worse.window} days out of sample (DM/HLN p = {worse.p_value:.2g}), up to {data_end}"
+        f"{worse.window} days out of sample (DM/HLN p = {worse.p_value:.2g})"
     )
