@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from tests.keys_helper import make_key
 from tests.live_server import LiveServer
@@ -196,6 +197,27 @@ def test_admin_creates_lists_revokes_a_key_and_revocation_holds_next_request(
         assert revoked.json()["status"] == "revoked"
         assert "revoked at" in _problem(_predict(required, key), 401)["detail"]
         assert admin.get("/v1/admin/keys/0000000000000000").status_code == 404
+
+
+def test_a_created_key_is_committed_before_the_answer_is_sent(
+    required: LiveServer, champion_settings: Settings
+) -> None:
+    """A slow commit (held 0.5 s here) must delay the 201, not the row: a client reading the
+    key it was just told exists finds it (Schemathesis ST302 caught the race once)."""
+    engine = required.app.state.sessions.kw["bind"]
+
+    def slow_commit(conn: object) -> None:
+        time.sleep(0.5)
+
+    event.listen(engine, "commit", slow_commit)
+    try:
+        with _admin(required, champion_settings) as admin:
+            created = admin.post("/v1/admin/keys", json={"name": "job", "scopes": ["read"]})
+            assert created.status_code == 201, created.text
+            found = admin.get(f"/v1/admin/keys/{created.json()['key_id']}")
+            assert found.status_code == 200, found.text
+    finally:
+        event.remove(engine, "commit", slow_commit)
 
 
 def test_bad_key_request_is_a_clear_error(

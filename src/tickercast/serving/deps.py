@@ -89,7 +89,9 @@ AdmissionDep = Annotated[Admission, Depends(get_admission)]
 ModelStoreDep = Annotated[ModelStore, Depends(get_model_store)]
 WriterDep = Annotated[PredictionWriter, Depends(get_writer)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits before the response is sent, so a client that
+# is told 201 can read what it created at once (FastAPI's default ends it after sending)
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 FeedDep = Annotated[Feed, Depends(get_feed)]
 EventHubDep = Annotated[EventHub, Depends(get_event_hub)]
 
